@@ -1,0 +1,17 @@
+// Shared vitest settings: every project resolves workspace packages to their TypeScript
+// sources (the "@rumpflow/source" export condition), so tests never need a build first.
+import { defineConfig } from 'vitest/config';
+
+const conditions = ['@rumpflow/source', 'import', 'module', 'node', 'default'];
+
+export const sharedConfig = defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['@rumpflow/source'] } },
+  test: {
+    environment: 'node',
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**', '**/*.e2e.test.ts'],
+    testTimeout: 30_000,
+    pool: 'forks',
+  },
+});
