@@ -614,12 +614,33 @@ export function macStr(b: Uint8Array, p: number): string {
   return `${HEX[b[p]!]}:${HEX[b[p + 1]!]}:${HEX[b[p + 2]!]}:${HEX[b[p + 3]!]}:${HEX[b[p + 4]!]}:${HEX[b[p + 5]!]}`;
 }
 
-const MAC_RE = /^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/;
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
 
+/** Write "aa:bb:cc:dd:ee:ff" (one or two hex digits per byte) as 6 bytes. */
 export function macPut(b: Uint8Array, p: number, s: string): void {
-  if (!MAC_RE.test(s)) throw new TypeError(`not a MAC address: ${s}`);
-  const parts = s.split(':');
-  for (let i = 0; i < 6; i++) b[p + i] = parseInt(parts[i] as string, 16);
+  let i = 0;
+  for (let k = 0; k < 6; k++) {
+    if (k > 0) {
+      if (s.charCodeAt(i) !== 58) throw new TypeError(`not a MAC address: ${s}`);
+      i++;
+    }
+    const d1 = hexDigit(s.charCodeAt(i));
+    if (d1 < 0) throw new TypeError(`not a MAC address: ${s}`);
+    const d2 = hexDigit(s.charCodeAt(i + 1));
+    if (d2 < 0) {
+      b[p + k] = d1;
+      i += 1;
+    } else {
+      b[p + k] = (d1 << 4) | d2;
+      i += 2;
+    }
+  }
+  if (i !== s.length) throw new TypeError(`not a MAC address: ${s}`);
 }
 
 const utf8dec = new TextDecoder('utf-8');

@@ -161,16 +161,21 @@ export function ipv4Str(b: Uint8Array, p: number): string {
   return `${b[p]}.${b[p + 1]}.${b[p + 2]}.${b[p + 3]}`;
 }
 
-const IPV4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
+/** Write dotted-quad text as 4 bytes. */
 export function ipv4Put(b: Uint8Array, p: number, s: string): void {
-  const m = IPV4_RE.exec(s);
-  if (!m) throw new TypeError(`not an IPv4 address: ${s}`);
-  for (let i = 0; i < 4; i++) {
-    const n = Number(m[i + 1]);
-    if (n > 255) throw new TypeError(`not an IPv4 address: ${s}`);
-    b[p + i] = n;
+  let i = 0;
+  for (let k = 0; k < 4; k++) {
+    if (k > 0) {
+      if (s.charCodeAt(i) !== 46) throw new TypeError(`not an IPv4 address: ${s}`);
+      i++;
+    }
+    let n = 0;
+    const start = i;
+    for (let c = s.charCodeAt(i); c >= 48 && c <= 57 && i - start < 3; c = s.charCodeAt(++i)) n = n * 10 + (c - 48);
+    if (i === start || n > 255) throw new TypeError(`not an IPv4 address: ${s}`);
+    b[p + k] = n;
   }
+  if (i !== s.length) throw new TypeError(`not an IPv4 address: ${s}`);
 }
 
 /** IPv6 text in RFC 5952's canonical form (lower case, longest zero run compressed). */

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { OfpError } from './errors.js';
+import { MessageFramer } from './framer.js';
+import { decode, encode } from './messages.js';
+
+const echo = (xid: number, n: number) => encode({ type: 'ECHO_REQUEST', xid, data: new Uint8Array(n).fill(xid) });
+
+describe('MessageFramer', () => {
+  it('splits a stream into whole messages whatever the chunking', () => {
+    const msgs = [echo(1, 0), echo(2, 100), echo(3, 5), echo(4, 65535 - 8)];
+    const stream = Buffer.concat(msgs);
+    for (const step of [1, 3, 7, 8, 1000, stream.length]) {
+      const f = new MessageFramer();
+      const out: Uint8Array[] = [];
+      for (let i = 0; i < stream.length; i += step) out.push(...f.push(stream.subarray(i, i + step)));
+      expect(out.map((m) => Buffer.from(m).toString('hex'))).toEqual(msgs.map((m) => Buffer.from(m).toString('hex')));
+      expect(f.pending).toBe(0);
+    }
+  });
+
+  it('returns views without copying when a message lies in one chunk', () => {
+    const chunk = Buffer.concat([echo(1, 4), echo(2, 4)]);
+    const [a, b] = new MessageFramer().push(chunk);
+    expect(a?.buffer).toBe(chunk.buffer);
+    expect(decode(b as Uint8Array)).toMatchObject({ type: 'ECHO_REQUEST', xid: 2 });
+  });
+
+  it('holds at most one partial message', () => {
+    const f = new MessageFramer();
+    expect(f.push(echo(1, 10).subarray(0, 5))).toEqual([]);
+    expect(f.pending).toBe(5);
+    f.reset();
+    expect(f.pending).toBe(0);
+  });
+
+  it('refuses lengths below the header or above the maximum with BAD_REQUEST/BAD_LEN', () => {
+    expect(() => new MessageFramer().push(Buffer.from('04020004', 'hex'))).toThrow(OfpError);
+    const f = new MessageFramer({ maxMessageLen: 1024 });
+    try {
+      f.push(echo(1, 2000));
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(OfpError);
+      expect([(e as OfpError).type, (e as OfpError).code]).toEqual([1, 6]);
+    }
+    expect(f.pending).toBe(0);
+  });
+});
