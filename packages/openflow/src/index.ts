@@ -8,5 +8,6 @@ export * from './multipart.js';
 export * from './messages.js';
 export * from './validate.js';
 export * from './framer.js';
+export * from './format.js';
 export * from './json.js';
 export { RAW, rawOf, type Codec, type Reader, type Writer, readerOf, writerOf } from './layout.js';
