@@ -19,6 +19,7 @@ import {
   type MessageOf,
   type MultipartReply,
   type MultipartRequest,
+  type UnsentMessage,
 } from '@rumpflow/openflow';
 
 /** The only wire version this library speaks. */
@@ -153,8 +154,7 @@ interface Pending {
 }
 
 /** Messages without an xid of their own get one from the connection. */
-export type Outgoing = Message | DistributiveOmit<Message, 'xid'>;
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type Outgoing = Message | UnsentMessage;
 
 export class OfConnection extends EventEmitter<ConnectionEvents> {
   readonly name: string;

@@ -265,6 +265,10 @@ type StructMessage = Infer<(typeof structMessages)[number][1]>;
 export type Message = StructMessage | ErrorMessage | MultipartRequest | MultipartReply;
 export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;
 
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** A message still to be given an xid by whoever sends it. */
+export type UnsentMessage = DistributiveOmit<Message, 'xid'>;
+
 export type PacketIn = MessageOf<'PACKET_IN'>;
 export type FlowMod = MessageOf<'FLOW_MOD'>;
 export type PacketOut = MessageOf<'PACKET_OUT'>;
