@@ -10,4 +10,4 @@ export * from './validate.js';
 export * from './framer.js';
 export * from './format.js';
 export * from './json.js';
-export { RAW, rawOf, type Codec, type Reader, type Writer, readerOf, writerOf } from './layout.js';
+export { RAW, rawOf, macStr, macPut, type Codec, type Reader, type Writer, readerOf, writerOf } from './layout.js';
