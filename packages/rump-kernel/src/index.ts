@@ -1,0 +1,10 @@
+// @rumpflow/rump-kernel — the kernel of rump-kernel-server: processes, fds, devices, pipes,
+// sockets and the syscalls, driven by sysproxy requests.
+export * from './errors.js';
+export * from './wait.js';
+export * from './file.js';
+export * from './devices.js';
+export * from './pipe.js';
+export * from './socket.js';
+export * from './process.js';
+export * from './kernel.js';
