@@ -11,7 +11,7 @@ import { type FileObject, type IoContext, type IoctlResult, OpenFile } from './f
 import { createPipe } from './pipe.js';
 import { Process } from './process.js';
 import { createSocket, type SocketIoctl } from './socket.js';
-import { Interrupt } from './wait.js';
+import type { Interrupt } from './wait.js';
 
 export interface KernelOptions {
   /** Most fds per process (default 1024). */
