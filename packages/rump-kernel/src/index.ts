@@ -8,3 +8,5 @@ export * from './pipe.js';
 export * from './socket.js';
 export * from './process.js';
 export * from './kernel.js';
+export * from './kqueue.js';
+export * from './poll.js';

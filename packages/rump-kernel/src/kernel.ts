@@ -8,7 +8,9 @@ import { ERRNO, F, FD_CLOEXEC, O, SYSCALLS, type SyscallName, type Value, checkS
 import { DeviceSwitch, nullDriver, zeroDriver } from './devices.js';
 import { KernelError } from './errors.js';
 import { type FileObject, type IoContext, type IoctlResult, OpenFile } from './file.js';
+import { kqueueSyscalls } from './kqueue.js';
 import { createPipe } from './pipe.js';
+import { pollSyscall } from './poll.js';
 import { Process } from './process.js';
 import { createSocket, type SocketIoctl } from './socket.js';
 import type { Interrupt } from './wait.js';
@@ -36,7 +38,7 @@ export interface SyscallRecord {
   readonly durationMs: number;
 }
 
-type Handler = (k: Kernel, p: Process, args: Value[], intr: Interrupt) => Promise<Value[]> | Value[];
+export type Handler = (k: Kernel, p: Process, args: Value[], intr: Interrupt) => Promise<Value[]> | Value[];
 
 const int = (v: Value): number => {
   if (typeof v === 'bigint') {
@@ -312,12 +314,9 @@ const HANDLERS: Partial<Record<SyscallName, Handler>> = {
   },
 };
 
+Object.assign(HANDLERS, kqueueSyscalls, { poll: pollSyscall });
+
 /** Syscalls this kernel implements (the others answer ENOSYS). */
 export function implementedSyscalls(): SyscallName[] {
   return Object.keys(HANDLERS) as SyscallName[];
-}
-
-/** Register an implementation (kqueue, kevent, poll live in their own module). */
-export function defineSyscall(name: SyscallName, h: Handler): void {
-  HANDLERS[name] = h;
 }

@@ -16,6 +16,8 @@ export class Process {
   readonly fds = new Map<number, FdEntry>();
   /** Calls in flight, by the fd they act on (-1: none). */
   private readonly inFlight = new Map<number, Set<Interrupt>>();
+  /** Told about every fd closed (kqueues drop the registrations of a closed fd). */
+  readonly fdCloseListeners = new Set<(fd: number) => void>();
   /** Connections attached to this process. */
   connections = 0;
   readonly started = Date.now();
@@ -59,6 +61,7 @@ export class Process {
     this.fds.delete(fd);
     const blocked = this.inFlight.get(fd);
     if (blocked) for (const intr of blocked) intr.fire(new KernelError(ERRNO.EBADF, `fd ${fd} closed`));
+    for (const l of this.fdCloseListeners) l(fd);
     e.file.release();
   }
 
@@ -88,6 +91,7 @@ export class Process {
     this.exited = true;
     for (const set of this.inFlight.values()) for (const intr of set) intr.fire(new KernelError(ERRNO.ESRCH, 'process exited'));
     this.inFlight.clear();
+    this.fdCloseListeners.clear();
     for (const fd of [...this.fds.keys()]) {
       const e = this.fds.get(fd) as FdEntry;
       this.fds.delete(fd);
