@@ -10,3 +10,4 @@ export * from './process.js';
 export * from './kernel.js';
 export * from './kqueue.js';
 export * from './poll.js';
+export * from './session.js';
