@@ -2,7 +2,9 @@
 // sources (the "@rumpflow/source" export condition), so tests never need a build first.
 import { defineConfig } from 'vitest/config';
 
-const conditions = ['@rumpflow/source', 'import', 'module', 'node', 'default'];
+// Not 'import': vitest hands these to Node as --conditions, and with 'import' there Node's
+// require() would pick the ESM side of dual packages (ws under @fastify/websocket).
+const conditions = ['@rumpflow/source', 'node'];
 
 export const sharedConfig = defineConfig({
   resolve: { conditions },

@@ -197,23 +197,26 @@ function parseIpv6(b: Uint8Array, p: number, key: FlowKey): void {
   walkIpv6(b, p + 40, b[p + 6]!, end, key);
 }
 
-// Preferred order of extension headers (RFC 8200 4.1): HOP, DEST, ROUTER, FRAG, AUTH, ESP,
-// DEST (final). Rank of each; a header ranked below its predecessor is out of sequence.
+// Preferred order of extension headers (RFC 8200 4.1): HOP, DEST (for the routing header's
+// destinations), ROUTER, FRAG, AUTH, ESP, DEST (final). Rank of each; a header ranked below
+// its predecessor is out of sequence (OFPIEH_UNSEQ). A destination-options header is the
+// first kind when nothing but HOP precedes it, else the final kind; each kind may appear once.
 const RANK: Record<number, number> = {
   [IPPROTO.HOPOPTS]: 0,
-  [IPPROTO.DSTOPTS]: 1,
   [IPPROTO.ROUTING]: 2,
   [IPPROTO.FRAGMENT]: 3,
   [IPPROTO.AH]: 4,
   [IPPROTO.ESP]: 5,
 };
+const RANK_DEST_FIRST = 1;
+const RANK_DEST_FINAL = 6;
 
 /** Walk IPv6 extension headers, setting IPV6_EXTHDR bits and the transport fields. */
 function walkIpv6(b: Uint8Array, p: number, next: number, end: number, key: FlowKey): void {
   let bits = 0;
   let rank = -1;
   let first = true;
-  let dests = 0;
+  let destFinal = false;
   for (;;) {
     let bit = 0;
     switch (next) {
@@ -246,13 +249,16 @@ function walkIpv6(b: Uint8Array, p: number, next: number, end: number, key: Flow
         parseL4(b, p, end, key, true);
         return;
     }
-    // repeats: only the destination-options header may appear twice
-    if ((bits & bit) !== 0 && !(bit === IEH.DEST && dests === 1)) bits |= IEH.UNREP;
     if (bit === IEH.DEST) {
-      dests++;
-      // the final destination-options header may follow anything
-      if (dests === 1 && rank > RANK[IPPROTO.DSTOPTS]!) rank = RANK[IPPROTO.ESP]!;
+      if (!destFinal && rank <= RANK[IPPROTO.HOPOPTS]!) {
+        rank = RANK_DEST_FIRST;
+      } else {
+        if (destFinal) bits |= IEH.UNREP;
+        destFinal = true;
+        rank = RANK_DEST_FINAL;
+      }
     } else {
+      if ((bits & bit) !== 0) bits |= IEH.UNREP;
       const r = RANK[next]!;
       if (r < rank) bits |= IEH.UNSEQ;
       rank = r;
