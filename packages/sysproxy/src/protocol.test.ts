@@ -36,6 +36,11 @@ describe('values', () => {
     );
   });
 
+  it('refuse integers outside int64 when encoding', () => {
+    expect(() => encodeValues([1n << 63n])).toThrow(/outside int64/);
+    expect(() => encodeValues([1.5])).toThrow(/not an integer/);
+  });
+
   it('refuse hostile input with ValueError only', () => {
     expect(() => readValues(Buffer.from('04ffffffff', 'hex'), 0, 5)).toThrow(/beyond the frame/);
     expect(() => readValues(Buffer.from('02000000ff00', 'hex'), 0, 6)).toThrow(ValueError);

@@ -49,6 +49,7 @@ function writeValue(b: Uint8Array, dv: DataView, p: number, v: Value): number {
   }
   if (typeof v === 'number' || typeof v === 'bigint') {
     if (typeof v === 'number' && !Number.isSafeInteger(v)) throw new TypeError(`not an integer: ${v}`);
+    if (typeof v === 'bigint' && (v < -(1n << 63n) || v >= 1n << 63n)) throw new TypeError(`outside int64: ${v}`);
     b[p] = TAG.INT;
     dv.setBigInt64(p + 1, BigInt(v));
     return p + 9;

@@ -1,0 +1,26 @@
+// @rumpflow/rumpclient — the rump kernel's client library. See README.md.
+export { RumpClient, type ConnectOptions, type JoinOptions } from './client.js';
+export { SyscallApi, type CallOptions, type IoctlResult, type PollFd, type RumpClientEvents } from './api.js';
+export { CLIENT_MAX_FRAME, abortError } from './connection.js';
+export {
+  type BackoffOptions,
+  type RetryPolicy,
+  backoffDelay,
+  checkRetryPolicy,
+  retryDelay,
+} from './retry.js';
+export { defaultProgram, resolveServer, resolveToken, type Env } from './options.js';
+// What callers need from the protocol, so one import does.
+export {
+  EV,
+  EVFILT,
+  ERRNO,
+  F,
+  FD_CLOEXEC,
+  NOTE,
+  O,
+  POLL,
+  SyscallError,
+  errnoName,
+  type Kevent,
+} from '@rumpflow/sysproxy';

@@ -1,0 +1,48 @@
+// Where a client's settings come from: arguments first, then the environment (RUMP_SERVER,
+// RUMP_AUTH_TOKEN), then defaults.
+
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type RumpServerUrl, parseRumpServer } from '@rumpflow/endpoint';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** The server to use: `url`, else $RUMP_SERVER. */
+export function resolveServer(url: string | undefined, env: Env): RumpServerUrl {
+  const text = url ?? env.RUMP_SERVER;
+  if (text === undefined || text === '') {
+    throw new Error('no rump kernel server: pass a URL or set RUMP_SERVER (unix:///path or tcp://host:port)');
+  }
+  return parseRumpServer(text);
+}
+
+/** The program name a new process gets: the script's base name, or "node". */
+export function defaultProgram(argv: readonly string[] = process.argv): string {
+  const script = argv[1];
+  return script ? path.basename(script) : 'node';
+}
+
+export interface TokenSource {
+  readonly token?: string;
+  readonly tokenFile?: string;
+}
+
+/**
+ * The token for a server that asks for one: `token`, else the first line of `tokenFile`, else
+ * $RUMP_AUTH_TOKEN; undefined when none is set (the server then answers ENEEDAUTH). Read at
+ * every handshake, so a reconnect sees a rotated token file.
+ */
+export async function resolveToken(src: TokenSource, env: Env): Promise<string | undefined> {
+  if (src.token !== undefined) return src.token;
+  if (src.tokenFile !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(src.tokenFile, 'utf8');
+    } catch (e) {
+      throw new Error(`token file ${src.tokenFile}: ${(e as Error).message}`);
+    }
+    return text.split(/\r?\n/, 1)[0]?.trim() ?? '';
+  }
+  const fromEnv = env.RUMP_AUTH_TOKEN;
+  return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+}
