@@ -11,3 +11,5 @@ export * from './kernel.js';
 export * from './kqueue.js';
 export * from './poll.js';
 export * from './session.js';
+export * from './server.js';
+export * from './observe.js';

@@ -1,0 +1,111 @@
+// The kernel's admin API: metrics, /v1/procs (what NetBSD's fstat shows) and the /v1/ktrace
+// stream of completed syscalls, filterable by pid and syscall.
+
+import { Counter, Gauge, type Registry, type RoutesPlugin } from '@rumpflow/service';
+import { type Kernel, type RumpServer, SyscallTap, type TraceFilter, kqueueRegistrations, listProcesses, traceEvent, traceMatches } from '@rumpflow/rump-kernel';
+import { errnoName } from '@rumpflow/sysproxy';
+
+export function kernelMetrics(kernel: Kernel, server: RumpServer, registers: Registry): SyscallTap {
+  const reg = [registers];
+  const gauge = (name: string, help: string, value: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: reg,
+      collect() {
+        this.set(value());
+      },
+    });
+  gauge('rumpkernel_processes', 'Processes in the kernel', () => kernel.processes.size);
+  gauge('rumpkernel_fds', 'Open fds over all processes', () => [...kernel.processes.values()].reduce((n, p) => n + p.fds.size, 0));
+  gauge('rumpkernel_calls_in_flight', 'Syscalls in progress or blocked', () => [...server.sessions].reduce((n, s) => n + s.callsInFlight, 0));
+  gauge('rumpkernel_kqueue_registrations', 'kevent registrations over all kqueues', () => kqueueRegistrations(kernel));
+  gauge('rumpkernel_connections', 'Open sysproxy connections', () => server.sessions.size);
+  gauge('rumpkernel_bytes_in_total', 'Bytes received from clients', () => server.totals().bytesIn);
+  gauge('rumpkernel_bytes_out_total', 'Bytes sent to clients', () => server.totals().bytesOut);
+  gauge('rumpkernel_protocol_errors_total', 'Frames refused as malformed', () => server.totals().protocolErrors);
+  const calls = new Counter({ name: 'rumpkernel_syscalls_total', help: 'Completed syscalls by name and errno', labelNames: ['syscall', 'errno'], registers: reg });
+  const tap = new SyscallTap(kernel);
+  tap.subscribe((r) => calls.inc({ syscall: r.syscall, errno: r.errno === undefined ? '0' : errnoName(r.errno) }));
+  return tap;
+}
+
+const procSchema = {
+  type: 'object',
+  properties: {
+    pid: { type: 'integer' },
+    program: { type: 'string' },
+    connections: { type: 'integer' },
+    callsInFlight: { type: 'integer' },
+    startedAt: { type: 'string' },
+    fds: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          fd: { type: 'integer' },
+          kind: { type: 'string' },
+          name: { type: 'string' },
+          flags: { type: 'integer' },
+          cloexec: { type: 'boolean' },
+          references: { type: 'integer' },
+          bytesRead: { type: 'integer' },
+          bytesWritten: { type: 'integer' },
+          kqueueRegistrations: { type: 'integer' },
+        },
+      },
+    },
+  },
+} as const;
+
+export function adminRoutes(kernel: Kernel, server: RumpServer): RoutesPlugin {
+  const tap = new SyscallTap(kernel);
+  return async (app) => {
+    app.get(
+      '/v1/procs',
+      {
+        schema: {
+          summary: 'Processes with their connections and open fds (fstat)',
+          querystring: { type: 'object', properties: { pid: { type: 'integer', minimum: 1 } }, additionalProperties: false },
+          response: { 200: { type: 'object', properties: { procs: { type: 'array', items: procSchema }, listeners: { type: 'array', items: { type: 'string' } } } } },
+        },
+      },
+      async (req) => {
+        const { pid } = req.query as { pid?: number };
+        const procs = listProcesses(kernel).filter((p) => pid === undefined || p.pid === pid);
+        return { procs, listeners: server.listeners.map((l) => l.url) };
+      },
+    );
+    app.get(
+      '/v1/ktrace',
+      {
+        websocket: true,
+        schema: {
+          summary: 'A live stream of completed syscalls (one JSON object per message), filterable by pid and syscall',
+          querystring: {
+            type: 'object',
+            properties: { pid: { type: 'integer', minimum: 1 }, syscall: { type: 'string', description: 'comma-separated syscall names' } },
+            additionalProperties: false,
+          },
+        },
+      },
+      (socket, req) => {
+        const q = req.query as { pid?: number; syscall?: string };
+        const filter: TraceFilter = {
+          ...(q.pid !== undefined ? { pid: q.pid } : {}),
+          ...(q.syscall ? { syscalls: q.syscall.split(',').filter(Boolean) } : {}),
+        };
+        const off = tap.subscribe((r) => {
+          if (!traceMatches(filter, r)) return;
+          // a slow reader is dropped rather than let its queue grow without bound
+          if (socket.bufferedAmount > 4 * 1024 * 1024) {
+            socket.close(1013, 'too slow');
+            return;
+          }
+          socket.send(JSON.stringify(traceEvent(r)));
+        });
+        socket.on('close', off);
+      },
+    );
+  };
+}

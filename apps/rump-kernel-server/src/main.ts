@@ -1,0 +1,88 @@
+// rump-kernel-server [options] URL... — the rump kernel behind sysproxy listeners.
+
+import { readFileSync } from 'node:fs';
+import { type RumpServerUrl, EndpointError, parseRumpServer } from '@rumpflow/endpoint';
+import { Kernel, RumpServer } from '@rumpflow/rump-kernel';
+import { UsageError, defineOptions, runService } from '@rumpflow/service';
+import { DEFAULT_MAX_FRAME } from '@rumpflow/sysproxy';
+import { adminRoutes, kernelMetrics } from './admin.js';
+
+const VERSION = '0.1.0';
+
+const options = defineOptions({
+  'socket-mode': {
+    type: 'string',
+    default: '0600',
+    valueName: 'MODE',
+    description: 'Mode of Unix socket files, octal',
+    check: (v) => (/^0?[0-7]{3}$/.test(v) ? undefined : 'an octal mode such as 0600 or 0660'),
+  },
+  'allow-remote': { type: 'boolean', description: 'Allow tcp:// listeners on addresses other than loopback' },
+  'auth-token-file': { type: 'string', valueName: 'FILE', description: 'Require clients to present the token in FILE' },
+  'max-frame': { type: 'number', default: DEFAULT_MAX_FRAME, valueName: 'BYTES', description: 'Largest sysproxy frame accepted' },
+  'max-procs': { type: 'number', default: 4096, valueName: 'N', description: 'Most processes at once' },
+  'max-fds': { type: 'number', default: 1024, valueName: 'N', description: 'Most fds per process' },
+});
+
+await runService({
+  name: 'rump-kernel-server',
+  version: VERSION,
+  summary:
+    'A rump kernel: each client connection is a process with its own fd table; devices under /dev; syscalls over the sysproxy protocol. Listens on every URL given: unix:///path (mode 0600 unless --socket-mode) or tcp://addr:port (loopback unless --allow-remote).',
+  options,
+  positionals: { name: 'URL', description: 'unix:///path or tcp://host:port to listen on', min: 1 },
+  envPrefix: 'RUMP_KERNEL_SERVER',
+  epilog: 'Example: rump-kernel-server --admin :9100 unix:///tmp/rump.sock\nThen: RUMP_SERVER=unix:///tmp/rump.sock rumpctl ps',
+  main(ctx) {
+    const c = ctx.config;
+    let urls: RumpServerUrl[];
+    try {
+      urls = ctx.positionals.map(parseRumpServer);
+    } catch (e) {
+      if (e instanceof EndpointError) throw new UsageError(e.message);
+      throw e;
+    }
+    let authToken: string | undefined;
+    if (c.authTokenFile !== undefined) {
+      try {
+        authToken = readFileSync(c.authTokenFile, 'utf8').trim();
+      } catch (e) {
+        throw new UsageError(`--auth-token-file: ${(e as Error).message}`);
+      }
+      if (authToken === '') throw new UsageError(`--auth-token-file: ${c.authTokenFile} is empty`);
+    }
+    const kernel = new Kernel({ maxFds: c.maxFds, maxProcesses: c.maxProcs, maxIo: Math.max(4096, c.maxFrame - 4096) });
+    const server = new RumpServer(kernel, {
+      ...(authToken !== undefined ? { authToken } : {}),
+      maxFrame: c.maxFrame,
+      socketMode: parseInt(c.socketMode, 8),
+      allowRemote: c.allowRemote,
+      version: VERSION,
+      listenUnix: (s, path, mode) => ctx.listenUnix(s, path, mode),
+    });
+    for (const u of urls) {
+      try {
+        server.check(u);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    }
+    const log = ctx.log('sysproxy');
+    kernelMetrics(kernel, server, ctx.metrics);
+    ctx.addRoutes(adminRoutes(kernel, server));
+    ctx.addHealthCheck('listeners', () => ({
+      ok: server.listeners.length === urls.length,
+      detail: server.listeners.map((l) => l.url).join(' ') || 'not listening yet',
+    }));
+    ctx.addComponent({
+      name: 'sysproxy',
+      start: async () => {
+        for (const u of urls) {
+          const l = await server.listen(u);
+          log.info({ url: l.url, auth: authToken ? 'token' : 'none' }, 'listening');
+        }
+      },
+      stop: () => server.close(),
+    });
+  },
+});
