@@ -2,10 +2,10 @@
 // stream of completed syscalls, filterable by pid and syscall.
 
 import { Counter, Gauge, type Registry, type RoutesPlugin } from '@rumpflow/service';
-import { type Kernel, type RumpServer, SyscallTap, type TraceFilter, kqueueRegistrations, listProcesses, traceEvent, traceMatches } from '@rumpflow/rump-kernel';
+import { type Kernel, type RumpServer, type TraceFilter, kqueueRegistrations, listProcesses, traceEvent, traceMatches } from '@rumpflow/rump-kernel';
 import { errnoName } from '@rumpflow/sysproxy';
 
-export function kernelMetrics(kernel: Kernel, server: RumpServer, registers: Registry): SyscallTap {
+export function kernelMetrics(kernel: Kernel, server: RumpServer, registers: Registry): void {
   const reg = [registers];
   const gauge = (name: string, help: string, value: () => number) =>
     new Gauge({
@@ -25,9 +25,7 @@ export function kernelMetrics(kernel: Kernel, server: RumpServer, registers: Reg
   gauge('rumpkernel_bytes_out_total', 'Bytes sent to clients', () => server.totals().bytesOut);
   gauge('rumpkernel_protocol_errors_total', 'Frames refused as malformed', () => server.totals().protocolErrors);
   const calls = new Counter({ name: 'rumpkernel_syscalls_total', help: 'Completed syscalls by name and errno', labelNames: ['syscall', 'errno'], registers: reg });
-  const tap = new SyscallTap(kernel);
-  tap.subscribe((r) => calls.inc({ syscall: r.syscall, errno: r.errno === undefined ? '0' : errnoName(r.errno) }));
-  return tap;
+  kernel.trace.subscribe((r) => calls.inc({ syscall: r.syscall, errno: r.errno === undefined ? '0' : errnoName(r.errno) }));
 }
 
 const procSchema = {
@@ -59,7 +57,7 @@ const procSchema = {
 } as const;
 
 export function adminRoutes(kernel: Kernel, server: RumpServer): RoutesPlugin {
-  const tap = new SyscallTap(kernel);
+  const tap = kernel.trace;
   return async (app) => {
     app.get(
       '/v1/procs',

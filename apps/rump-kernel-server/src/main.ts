@@ -68,6 +68,7 @@ await runService({
       }
     }
     const log = ctx.log('sysproxy');
+    kernel.onHalt = () => ctx.shutdown('halted by reboot(2)');
     kernelMetrics(kernel, server, ctx.metrics);
     ctx.addRoutes(adminRoutes(kernel, server));
     ctx.addHealthCheck('listeners', () => ({

@@ -13,3 +13,5 @@ export * from './poll.js';
 export * from './session.js';
 export * from './server.js';
 export * from './observe.js';
+export * from './tap.js';
+export * from './kinfo.js';

@@ -145,7 +145,7 @@ describe('Kernel syscalls', () => {
   it('reports every completed syscall', async () => {
     const k = new Kernel();
     const seen: SyscallRecord[] = [];
-    k.onSyscall = (r) => seen.push(r);
+    k.trace.subscribe((r) => seen.push(r));
     const p = k.newProcess('tracer');
     await call(k, p, 'getpid', []);
     await errnoOf(call(k, p, 'close', [5]));

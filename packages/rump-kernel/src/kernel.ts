@@ -7,6 +7,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { ERRNO, F, FD_CLOEXEC, O, SYSCALLS, type SyscallName, type Value, checkShapes, syscallName } from '@rumpflow/sysproxy';
 import { DeviceSwitch, nullDriver, zeroDriver } from './devices.js';
 import { KernelError } from './errors.js';
+import { kinfoDriver, ktraceDriver } from './kinfo.js';
+import { SyscallTap } from './tap.js';
 import { type FileObject, type IoContext, type IoctlResult, OpenFile } from './file.js';
 import { kqueueSyscalls } from './kqueue.js';
 import { createPipe } from './pipe.js';
@@ -56,8 +58,10 @@ export class Kernel {
   readonly processes = new Map<number, Process>();
   /** Interface ioctls on sockets (the networking layer installs it). */
   socketIoctl: SocketIoctl | undefined;
-  /** Called for every completed syscall (ktrace, metrics). */
-  onSyscall: ((r: SyscallRecord) => void) | undefined;
+  /** Every completed syscall (ktrace, metrics). */
+  readonly trace = new SyscallTap();
+  /** Called by reboot(2): the server halts. Without it, reboot is EPERM. */
+  onHalt: (() => void) | undefined;
   readonly maxFds: number;
   readonly maxIo: number;
   readonly maxProcesses: number;
@@ -69,6 +73,8 @@ export class Kernel {
     this.maxProcesses = opts.maxProcesses ?? 4096;
     this.devices.register('null', nullDriver);
     this.devices.register('zero', zeroDriver);
+    this.devices.register('kinfo', kinfoDriver(this));
+    this.devices.register('ktrace', ktraceDriver(this.trace));
   }
 
   /** A new process for a client that said NEW_PROCESS. */
@@ -122,7 +128,8 @@ export class Kernel {
       errno = e instanceof KernelError ? e.errno : ERRNO.EIO;
       throw e instanceof KernelError ? e : new KernelError(ERRNO.EIO, (e as Error).message);
     } finally {
-      this.onSyscall?.({
+      if (this.trace.subscribers > 0)
+        this.trace.emit({
         pid: p.pid,
         program: p.program,
         syscall: name ?? `#${sysno}`,
@@ -163,6 +170,13 @@ function ioctlOf(obj: FileObject): NonNullable<FileObject['ioctl']> {
 const HANDLERS: Partial<Record<SyscallName, Handler>> = {
   getpid: (_k, p) => [p.pid, p.ppid],
   getppid: (_k, p) => [p.ppid],
+
+  reboot: (k) => {
+    if (!k.onHalt) throw new KernelError(ERRNO.EPERM, 'this kernel cannot halt');
+    // answer first, then halt
+    setImmediate(() => k.onHalt?.());
+    return [0];
+  },
 
   open: (k, p, [path, flags, _mode]) => {
     const fl = int(flags as Value);

@@ -102,22 +102,3 @@ export interface TraceFilter {
 export function traceMatches(f: TraceFilter, r: SyscallRecord): boolean {
   return (f.pid === undefined || f.pid === r.pid) && (f.syscalls === undefined || f.syscalls.length === 0 || f.syscalls.includes(r.syscall));
 }
-
-/** Fan-out of syscall records to any number of subscribers (the kernel has one hook). */
-export class SyscallTap {
-  private readonly subs = new Set<(r: SyscallRecord) => void>();
-  constructor(k: Kernel) {
-    const prev = k.onSyscall;
-    k.onSyscall = (r) => {
-      prev?.(r);
-      for (const s of this.subs) s(r);
-    };
-  }
-  subscribe(fn: (r: SyscallRecord) => void): () => void {
-    this.subs.add(fn);
-    return () => this.subs.delete(fn);
-  }
-  get subscribers(): number {
-    return this.subs.size;
-  }
-}

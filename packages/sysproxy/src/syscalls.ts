@@ -34,6 +34,7 @@ export const SYSCALLS = {
   fcntl: { number: 92, args: ['int', 'int', 'int'], results: ['int'], doc: 'fcntl(fd, cmd, arg) -> ret' },
   readv: { number: 120, args: ['int', 'ints'], results: ['int', 'bytes[]'], doc: 'readv(fd, [len...]) -> (n, [data...])' },
   writev: { number: 121, args: ['int', 'bytes[]'], results: ['int'], doc: 'writev(fd, [data...]) -> n' },
+  reboot: { number: 208, args: ['int'], results: ['int'], doc: 'reboot(howto) -> 0: halt the kernel (its server shuts down)' },
   poll: {
     number: 209,
     args: ['pollfds', 'int'],
