@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenUnix } from '@rumpflow/service';
 import { encode } from '@rumpflow/openflow';
 import type { OfConnection } from './connection.js';
 import { ManualTimers } from './manual-timers.js';
@@ -96,6 +98,30 @@ describe('listenPassive', () => {
     expect(conns).toHaveLength(3);
     for (const s of clients) s.destroy();
     await l.close();
+  });
+});
+
+describe('punix', () => {
+  it('listens on a Unix socket created with mode 0600 and accepts unix: connections', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ofconn-'));
+    const path = join(dir, 'sub', 'switch0.mgmt');
+    const accepted: OfConnection[] = [];
+    const l = await listenPassive({ kind: 'punix', path }, (c) => accepted.push(c), {
+      connection: { echoIntervalMs: 0 },
+      listenUnix: (server, p) => listenUnix(server, p, 0o600),
+    });
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const c = new ActiveConnector({ kind: 'unix', path }, { connection: { echoIntervalMs: 0 } });
+    const conn = await new Promise<OfConnection>((r) => {
+      c.once('connection', r);
+      c.start();
+    });
+    expect((await conn.request({ type: 'ECHO_REQUEST', data: new Uint8Array([1]) })).type).toBe('ECHO_REPLY');
+    c.stop();
+    for (const a of accepted) a.close();
+    await l.close();
+    expect(() => statSync(path)).toThrow(/ENOENT/);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

@@ -175,7 +175,7 @@ export interface PassiveOptions {
    * How to listen on a Unix socket path (punix:) — the service kit's listenUnix, which
    * creates the socket with a restrictive mode from the first instant.
    */
-  readonly listenUnix?: (server: net.Server, path: string) => Promise<void>;
+  readonly listenUnix?: (server: net.Server, path: string) => Promise<{ close(): Promise<void> }>;
 }
 
 export interface PassiveListener {
@@ -216,9 +216,10 @@ export async function listenPassive(
       accept(s, ep.kind === 'punix' ? `${ep.path}` : `${s.remoteAddress}:${s.remotePort}`);
     });
   }
+  let unix: { close(): Promise<void> } | undefined;
   if (ep.kind === 'punix') {
     if (!opts.listenUnix) throw new Error('punix: needs the service kit listenUnix (socket mode)');
-    await opts.listenUnix(server, ep.path);
+    unix = await opts.listenUnix(server, ep.path);
   } else {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -232,6 +233,7 @@ export async function listenPassive(
   const address = typeof a === 'string' || a === null ? { path: ep.kind === 'punix' ? ep.path : String(a) } : { port: a.port, addr: a.address };
   return {
     address,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // a Unix listener also removes its socket file
+    close: () => (unix ? unix.close() : new Promise<void>((resolve) => server.close(() => resolve()))),
   };
 }
