@@ -377,6 +377,12 @@ function vlanText(fields: Fields): string | undefined {
   return mask === 0xffff ? `vlan_tci=${hexPad(tci, 4)}` : `vlan_tci=${hexPad(tci, 4)}/${hexPad(mask, 4)}`;
 }
 
+/** ipv6_label as Open vSwitch's match_format writes it: five hex digits, the mask likewise. */
+function flowLabelText(value: number, mask: number | undefined): string {
+  const full = 2 ** OXM_FIELDS.IPV6_FLABEL.bits - 1;
+  return mask === undefined || mask === full ? hexPad(value, 5) : `${hexPad(value, 5)}/${hexPad(mask, 5)}`;
+}
+
 function matchField(o: OxmBasic, fields: Fields, short: Shorthand): string | undefined {
   switch (o.field) {
     case 'VLAN_VID':
@@ -389,6 +395,8 @@ function matchField(o: OxmBasic, fields: Fields, short: Shorthand): string | und
       return short.proto ? undefined : `nw_proto=${oxmValueText(o)}`;
     case 'IP_DSCP':
       return `nw_tos=${Number(o.value) << 2}`;
+    case 'IPV6_FLABEL':
+      return `ipv6_label=${flowLabelText(o.value as number, o.mask as number | undefined)}`;
     default:
       return `${MATCH_NAMES[o.field]}=${oxmValueText(o)}`;
   }
@@ -690,23 +698,33 @@ const FLOW_FLAGS: BitTable = [
 ];
 const flowFlags = (flags: number): string | false => flags !== 0 && bitNames(flags, FLOW_FLAGS);
 
-/** One flow as `ovs-ofctl dump-flows` prints it. */
-function flowStatsText(f: FlowStats): string {
-  const stats = compact([
-    `cookie=${hex(f.cookie)}`,
-    `duration=${duration(f.durationSec, f.durationNsec)}`,
-    `table=${f.tableId}`,
-    `n_packets=${count(f.packetCount)}`,
-    `n_bytes=${count(f.byteCount)}`,
+/** Options of formatFlowStats. */
+export interface FlowStatsFormatOptions {
+  /** false: leave out duration and counters, as `ovs-ofctl --no-stats dump-flows` does. */
+  readonly stats?: boolean;
+}
+
+/**
+ * One flow of a FLOW multipart reply exactly as `ovs-ofctl -O OpenFlow13 dump-flows` prints
+ * its line, leading space included: ` cookie=0x0, duration=1.5s, table=0, n_packets=3,
+ * n_bytes=180, idle_timeout=60, send_flow_rem priority=1,in_port=1 actions=output:2`
+ * (Open vSwitch's ofputil_flow_stats_format).
+ */
+export function formatFlowStats(f: FlowStats, opts: FlowStatsFormatOptions = {}): string {
+  const stats = opts.stats ?? true;
+  const head = compact([
+    (stats || f.cookie !== 0n) && `cookie=${hex(f.cookie)}`,
+    stats && `duration=${duration(f.durationSec, f.durationNsec)}`,
+    (stats || f.tableId !== 0) && `table=${f.tableId}`,
+    stats && `n_packets=${count(f.packetCount)}`,
+    stats && `n_bytes=${count(f.byteCount)}`,
     f.idleTimeout !== 0 && `idle_timeout=${f.idleTimeout}`,
     f.hardTimeout !== 0 && `hard_timeout=${f.hardTimeout}`,
-  ]).join(', ');
-  return words(
-    `${stats},`,
-    flowFlags(f.flags),
-    formatMatch(f.match, f.priority),
-    `actions=${formatInstructions(f.instructions)}`,
-  );
+  ]).map((p) => `${p}, `);
+  // Flags and the match are each followed by a space; an empty match adds nothing.
+  const flags = flowFlags(f.flags);
+  const match = formatMatch(f.match, f.priority);
+  return ` ${head.join('')}${flags ? `${flags} ` : ''}${match ? `${match} ` : ''}actions=${formatInstructions(f.instructions)}`;
 }
 
 const tableStatsText = (t: TableStats): string =>
@@ -816,7 +834,7 @@ const replyText = dispatch<MultipartReply, 'mpType'>(
         `Serial Num: ${printable(m.serialNum)}`,
         `DP Description: ${printable(m.dpDesc)}`,
       ]),
-    FLOW: (m) => entries(m.stats.map(flowStatsText)),
+    FLOW: (m) => entries(m.stats.map((f) => formatFlowStats(f).trimStart())),
     AGGREGATE: (m) =>
       `packet_count=${count(m.packetCount)} byte_count=${count(m.byteCount)} flow_count=${m.flowCount}`,
     TABLE: (m) => entries(m.stats.map(tableStatsText)),

@@ -9,5 +9,6 @@ export * from './messages.js';
 export * from './validate.js';
 export * from './framer.js';
 export * from './format.js';
+export * from './flow-syntax.js';
 export * from './json.js';
 export { RAW, rawOf, macStr, macPut, type Codec, type Reader, type Writer, readerOf, writerOf } from './layout.js';
