@@ -1,0 +1,148 @@
+// The classifier: tuple-space search, as in Open vSwitch.
+//
+// Design. Every rule's match is a mask and a value over the fixed slot layout (match.ts).
+// Rules with the same mask live in one subtable, a hash table keyed by the masked value, so
+// finding the rules of a subtable that a packet matches is one hash of the packet's masked
+// slots and one probe, whatever the number of rules. A table holds as many subtables as
+// there are distinct masks (few in practice: a learning switch uses one, prefix ACLs a handful).
+// Subtables are kept sorted by the highest priority they contain; a lookup visits them in that
+// order and stops as soon as the next subtable cannot hold anything better than the rule
+// already found. Inside a hash bucket rules are sorted by priority, and colliding values are
+// told apart by comparing masked slots. The lookup path allocates nothing: the caller passes
+// the packet's slots in a reused array, hashes are numbers, buckets are arrays.
+
+import { type CompiledMatch, SLOTS, maskKey, matches } from './match.js';
+
+export interface Rule {
+  readonly match: CompiledMatch;
+  readonly priority: number;
+}
+
+class Subtable<T extends Rule> {
+  readonly buckets = new Map<number, T[]>();
+  maxPriority = -1;
+  size = 0;
+  constructor(
+    readonly key: string,
+    readonly mask: Uint32Array,
+    readonly used: readonly number[],
+  ) {}
+}
+
+/** Hash of the masked slots a subtable looks at. */
+function hashMasked(slots: Uint32Array, mask: Uint32Array, used: readonly number[]): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < used.length; i++) {
+    const s = used[i] as number;
+    h = Math.imul(h ^ ((slots[s] as number) & (mask[s] as number)), 0x01000193);
+    h ^= h >>> 15;
+  }
+  return h >>> 0;
+}
+
+export class Classifier<T extends Rule> {
+  private subtables: Subtable<T>[] = [];
+  private readonly byMask = new Map<string, Subtable<T>>();
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Distinct masks in use. */
+  get subtableCount(): number {
+    return this.subtables.length;
+  }
+
+  insert(rule: T): void {
+    const key = maskKey(rule.match);
+    let st = this.byMask.get(key);
+    if (!st) {
+      st = new Subtable<T>(key, rule.match.mask, rule.match.used);
+      this.byMask.set(key, st);
+      this.subtables.push(st);
+    }
+    const h = hashMasked(rule.match.value, st.mask, st.used);
+    let bucket = st.buckets.get(h);
+    if (!bucket) {
+      bucket = [];
+      st.buckets.set(h, bucket);
+    }
+    // keep buckets sorted by priority, highest first
+    let i = 0;
+    while (i < bucket.length && (bucket[i] as T).priority >= rule.priority) i++;
+    bucket.splice(i, 0, rule);
+    st.size++;
+    this.count++;
+    if (rule.priority > st.maxPriority) {
+      st.maxPriority = rule.priority;
+      this.sort();
+    }
+  }
+
+  remove(rule: T): boolean {
+    const st = this.byMask.get(maskKey(rule.match));
+    if (!st) return false;
+    const h = hashMasked(rule.match.value, st.mask, st.used);
+    const bucket = st.buckets.get(h);
+    const i = bucket ? bucket.indexOf(rule) : -1;
+    if (!bucket || i < 0) return false;
+    bucket.splice(i, 1);
+    if (bucket.length === 0) st.buckets.delete(h);
+    st.size--;
+    this.count--;
+    if (st.size === 0) {
+      this.byMask.delete(st.key);
+      this.subtables = this.subtables.filter((x) => x !== st);
+    } else if (rule.priority === st.maxPriority) {
+      let max = -1;
+      for (const b of st.buckets.values()) max = Math.max(max, (b[0] as T).priority);
+      st.maxPriority = max;
+      this.sort();
+    }
+    return true;
+  }
+
+  /** The highest-priority rule the packet (as slots) matches. */
+  lookup(slots: Uint32Array): T | undefined {
+    let best: T | undefined;
+    const subs = this.subtables;
+    for (let i = 0; i < subs.length; i++) {
+      const st = subs[i] as Subtable<T>;
+      if (best !== undefined && st.maxPriority <= best.priority) break;
+      const bucket = st.buckets.get(hashMasked(slots, st.mask, st.used));
+      if (bucket === undefined) continue;
+      for (let j = 0; j < bucket.length; j++) {
+        const r = bucket[j] as T;
+        if (best !== undefined && r.priority <= best.priority) break;
+        if (matches(r.match, slots)) {
+          best = r;
+          break;
+        }
+      }
+    }
+    return best;
+  }
+
+  /** Every rule (for statistics and non-strict modifications). */
+  *rules(): IterableIterator<T> {
+    for (const st of this.subtables) for (const b of st.buckets.values()) yield* b;
+  }
+
+  /** Rules with exactly this match (any priority). */
+  *withMatch(m: CompiledMatch): IterableIterator<T> {
+    const st = this.byMask.get(maskKey(m));
+    if (!st) return;
+    const bucket = st.buckets.get(hashMasked(m.value, st.mask, st.used));
+    if (!bucket) return;
+    for (const r of bucket) {
+      let same = true;
+      for (let s = 0; s < SLOTS && same; s++) same = r.match.value[s] === m.value[s];
+      if (same) yield r;
+    }
+  }
+
+  private sort(): void {
+    this.subtables.sort((a, b) => b.maxPriority - a.maxPriority);
+  }
+}
