@@ -8,6 +8,8 @@ import { DEFAULT_MAX_FRAME } from '@rumpflow/sysproxy';
 import { adminRoutes, kernelMetrics } from './admin.js';
 
 const VERSION = '0.1.0';
+/** Bytes of a reply frame that are not data: header, errno, the value tags around it. */
+const REPLY_OVERHEAD = 64;
 
 const options = defineOptions({
   'socket-mode': {
@@ -19,7 +21,13 @@ const options = defineOptions({
   },
   'allow-remote': { type: 'boolean', description: 'Allow tcp:// listeners on addresses other than loopback' },
   'auth-token-file': { type: 'string', valueName: 'FILE', description: 'Require clients to present the token in FILE' },
-  'max-frame': { type: 'number', default: DEFAULT_MAX_FRAME, valueName: 'BYTES', description: 'Largest sysproxy frame accepted' },
+  'max-frame': {
+    type: 'number',
+    default: DEFAULT_MAX_FRAME,
+    valueName: 'BYTES',
+    description: 'Largest sysproxy frame accepted and sent (reads return at most this less 64 bytes)',
+    check: (v) => (Number.isInteger(v) && v >= 1024 && v <= 64 * 1024 * 1024 ? undefined : 'from 1024 to 67108864'),
+  },
   'max-procs': { type: 'number', default: 4096, valueName: 'N', description: 'Most processes at once' },
   'max-fds': { type: 'number', default: 1024, valueName: 'N', description: 'Most fds per process' },
 });
@@ -51,7 +59,7 @@ await runService({
       }
       if (authToken === '') throw new UsageError(`--auth-token-file: ${c.authTokenFile} is empty`);
     }
-    const kernel = new Kernel({ maxFds: c.maxFds, maxProcesses: c.maxProcs, maxIo: Math.max(4096, c.maxFrame - 4096) });
+    const kernel = new Kernel({ maxFds: c.maxFds, maxProcesses: c.maxProcs, maxIo: c.maxFrame - REPLY_OVERHEAD });
     const server = new RumpServer(kernel, {
       ...(authToken !== undefined ? { authToken } : {}),
       maxFrame: c.maxFrame,

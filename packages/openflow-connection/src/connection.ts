@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import {
+  FramingError,
   MessageFramer,
   OFPET,
   OFPMPF_MORE,
@@ -342,17 +343,22 @@ export class OfConnection extends EventEmitter<ConnectionEvents> {
   private onData(chunk: Buffer): void {
     this.lastRx = this.timers.now();
     let messages: Uint8Array[];
+    let lost: FramingError | undefined;
     try {
       messages = this.framer.push(chunk);
     } catch (e) {
-      // framing is lost: tell the peer why, then close
-      if (e instanceof OfpError) this.replyError(e, 0);
-      this.shutdown(new ConnectionError('framing', `${this.name}: ${(e as Error).message}`));
-      return;
+      if (!(e instanceof FramingError)) throw e;
+      lost = e;
+      messages = e.messages; // the whole messages before the bad length still count
     }
     for (const bytes of messages) {
       if (this.closed) return;
       this.onMessage(bytes);
+    }
+    if (lost && !this.closed) {
+      // framing is lost: tell the peer why, then close
+      this.replyError(lost, 0);
+      this.shutdown(new ConnectionError('framing', `${this.name}: ${lost.message}`));
     }
   }
 

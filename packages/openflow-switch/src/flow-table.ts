@@ -17,7 +17,7 @@ import {
   OFPET,
 } from '@rumpflow/openflow';
 import { Classifier } from './classifier.js';
-import { type CompiledMatch, compileMatch, covers, overlaps, sameMatch } from './match.js';
+import { type CompiledMatch, compileMatch, covers, overlaps } from './match.js';
 
 export interface FlowEntry {
   readonly tableId: number;

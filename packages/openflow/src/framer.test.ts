@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OfpError } from './errors.js';
-import { MessageFramer } from './framer.js';
+import { FramingError, MessageFramer } from './framer.js';
 import { decode, encode } from './messages.js';
 
 const echo = (xid: number, n: number) => encode({ type: 'ECHO_REQUEST', xid, data: new Uint8Array(n).fill(xid) });
@@ -31,6 +31,17 @@ describe('MessageFramer', () => {
     expect(f.pending).toBe(5);
     f.reset();
     expect(f.pending).toBe(0);
+  });
+
+  it('hands over the whole messages that came before a bad length', () => {
+    const f = new MessageFramer();
+    try {
+      f.push(Buffer.concat([echo(1, 0), echo(2, 3), Buffer.from('04020004', 'hex')]));
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(FramingError);
+      expect((e as FramingError).messages.map((m) => decode(m).xid)).toEqual([1, 2]);
+    }
   });
 
   it('refuses lengths below the header or above the maximum with BAD_REQUEST/BAD_LEN', () => {

@@ -6,6 +6,17 @@ import { OFPET, OfpError } from './errors.js';
 
 export const OFP_HEADER_BYTES = 8;
 
+/** Framing is lost (BAD_REQUEST/BAD_LEN); `messages` are the whole ones that came before. */
+export class FramingError extends OfpError {
+  constructor(
+    message: string,
+    data: Uint8Array,
+    readonly messages: Uint8Array[] = [],
+  ) {
+    super(OFPET.BAD_REQUEST, 6, message, data);
+  }
+}
+
 export interface FramerOptions {
   /** Largest message accepted, at most 65535 (the 16-bit length field). */
   readonly maxMessageLen?: number;
@@ -65,7 +76,7 @@ export class MessageFramer {
     let p = 0;
     while (b.length - p >= 4) {
       const len = (b[p + 2]! << 8) | b[p + 3]!;
-      this.check(len, () => b.subarray(p, Math.min(b.length, p + 64)));
+      this.check(len, () => b.subarray(p, Math.min(b.length, p + 64)), out);
       if (b.length - p < len) break;
       out.push(b.subarray(p, p + len));
       p += len;
@@ -78,16 +89,11 @@ export class MessageFramer {
     return out;
   }
 
-  private check(len: number, head: () => Uint8Array): void {
+  private check(len: number, head: () => Uint8Array, before: Uint8Array[] = []): void {
     if (len >= OFP_HEADER_BYTES && len <= this.maxMessageLen) return;
     const data = head().slice(0, 64);
     this.reset();
-    throw new OfpError(
-      OFPET.BAD_REQUEST,
-      6,
-      `stream framing lost: message length ${len} (allowed ${OFP_HEADER_BYTES}..${this.maxMessageLen})`,
-      data,
-    );
+    throw new FramingError(`stream framing lost: message length ${len} (allowed ${OFP_HEADER_BYTES}..${this.maxMessageLen})`, data, before);
   }
 
   /** The first n held bytes as one array. */

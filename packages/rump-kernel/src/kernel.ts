@@ -20,7 +20,7 @@ import type { Interrupt } from './wait.js';
 export interface KernelOptions {
   /** Most fds per process (default 1024). */
   readonly maxFds?: number;
-  /** Most bytes one read/readv returns (default 1 MiB: what a frame carries). */
+  /** Most bytes one read/readv returns, value encoding included (default 1 MiB: what a frame carries). */
   readonly maxIo?: number;
   /** Most processes at once (default 4096). */
   readonly maxProcesses?: number;
@@ -221,9 +221,13 @@ const HANDLERS: Partial<Record<SyscallName, Handler>> = {
     const sizes = (lens as Value[]).map(int);
     if (sizes.some((s) => s < 0)) throw new KernelError(ERRNO.EINVAL, 'negative length');
     if (sizes.length > 1024) throw new KernelError(ERRNO.EINVAL, 'more than IOV_MAX buffers');
-    const total = Math.min(
-      sizes.reduce((a, b) => a + b, 0),
-      k.maxIo,
+    // each buffer costs 5 bytes of encoding in the reply: keep the whole reply within maxIo
+    const total = Math.max(
+      0,
+      Math.min(
+        sizes.reduce((a, b) => a + b, 0),
+        k.maxIo - 5 * sizes.length,
+      ),
     );
     return k.onFd(p, int(fd as Value), intr, async (f, ctx) => {
       if (!f.readable) throw new KernelError(ERRNO.EBADF, 'not open for reading');

@@ -127,18 +127,27 @@ export class Session {
     } catch (e) {
       b = encodeFrame(failure(f.reqno, f.type, ERRNO.EIO, `unencodable reply: ${(e as Error).message}`));
     }
+    // never send what the banner told the client it need not accept
+    if (b.length > this.opts.maxFrame) b = encodeFrame(failure(f.reqno, f.type, ERRNO.EMSGSIZE, `reply of ${b.length} bytes exceeds maxframe`));
     this.send(b);
   }
 
   private onData(chunk: Buffer): void {
     this.stats.bytesIn += chunk.length;
     let frames: Uint8Array[];
+    let broken: FrameError | undefined;
     try {
       frames = this.splitter.push(chunk);
     } catch (e) {
-      this.protocolFailure(e as FrameError, 0);
-      return;
+      // serve the whole frames that came before the bad length, then give up the stream
+      broken = e as FrameError;
+      frames = broken.frames;
     }
+    this.onFrames(frames);
+    if (broken && !this.closed) this.protocolFailure(broken, 0);
+  }
+
+  private onFrames(frames: Uint8Array[]): void {
     for (const b of frames) {
       if (this.closed) return;
       this.stats.frames++;

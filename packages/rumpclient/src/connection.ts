@@ -226,15 +226,26 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   private onData(chunk: Uint8Array): void {
     if (this.ended) return;
+    let frames: Uint8Array[];
+    let broken: FrameError | undefined;
     try {
-      for (const raw of this.splitter.push(chunk)) {
+      frames = this.splitter.push(chunk);
+    } catch (e) {
+      if (!(e instanceof FrameError)) throw e;
+      // take the whole frames that came before the bad length, then give up the stream
+      broken = e;
+      frames = e.frames;
+    }
+    try {
+      for (const raw of frames) {
         this.onFrame(decodeFrame(raw));
         if (this.ended) return;
       }
     } catch (e) {
       if (!(e instanceof FrameError)) throw e;
-      this.fail(ERRNO.EPROTO, `bad frame from the server: ${e.message}`);
+      broken = e;
     }
+    if (broken) this.fail(ERRNO.EPROTO, `bad frame from the server: ${broken.message}`);
   }
 
   private onFrame(f: Frame): void {

@@ -59,6 +59,8 @@ export class FrameError extends Error {
     readonly reqno: number | undefined,
     /** Framing is lost: close the connection after sending the error. */
     readonly fatal: boolean,
+    /** Whole frames that came before the bad one in the same chunk: handle them first. */
+    readonly frames: Uint8Array[] = [],
   ) {
     super(message);
   }
@@ -120,7 +122,12 @@ export class FrameSplitter {
     const out: Uint8Array[] = [];
     let p = 0;
     while (b.length - p >= 8) {
-      const len = this.check(b, p);
+      let len: number;
+      try {
+        len = this.check(b, p);
+      } catch (e) {
+        throw new FrameError((e as FrameError).message, (e as FrameError).reqno, true, out);
+      }
       if (b.length - p < len) break;
       out.push(b.subarray(p, p + len));
       p += len;
