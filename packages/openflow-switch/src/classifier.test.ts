@@ -124,9 +124,13 @@ describe('match relations', () => {
       { field: 'IPV6_DST', value: 'fe80::', mask: 'ffff::' },
     ]);
     expect([...m.used]).toEqual([2, 3, 8, 31]);
-    expect(m.value[2]).toBe(0x12345678);
-    expect(m.mask[3]).toBe(0x0000ffff);
-    expect(m.value[31]).toBe(0xfe800000);
-    expect(m.mask[31]).toBe(0xffff0000);
+    expect(m.value[0]).toBe(0x12345678); // metadata high word
+    expect(m.mask[1]).toBe(0x0000ffff); // metadata low word's mask
+    expect(m.value[2]).toBe(0x86dd);
+    expect(m.value[3]).toBe(0xfe800000); // first word of IPV6_DST
+    expect(m.mask[3]).toBe(0xffff0000);
+    // matches with the same mask share it
+    const n = compileMatch([{ field: 'METADATA', value: 1n, mask: 0xffffffff0000ffffn }, { field: 'ETH_TYPE', value: 0x86dd }, { field: 'IPV6_DST', value: '2001::', mask: 'ffff::' }]);
+    expect(n.mask).toBe(m.mask);
   });
 });

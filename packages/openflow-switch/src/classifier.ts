@@ -11,7 +11,7 @@
 // told apart by comparing masked slots. The lookup path allocates nothing: the caller passes
 // the packet's slots in a reused array, hashes are numbers, buckets are arrays.
 
-import { type CompiledMatch, SLOTS, maskKey, matches } from './match.js';
+import { type CompiledMatch, matches, sameMatch } from './match.js';
 
 export interface Rule {
   readonly match: CompiledMatch;
@@ -25,16 +25,25 @@ class Subtable<T extends Rule> {
   constructor(
     readonly key: string,
     readonly mask: Uint32Array,
-    readonly used: readonly number[],
+    readonly used: Uint8Array,
   ) {}
 }
 
-/** Hash of the masked slots a subtable looks at. */
-function hashMasked(slots: Uint32Array, mask: Uint32Array, used: readonly number[]): number {
+/** Hash of a packet's slots under a subtable's mask. */
+function hashPacket(slots: Uint32Array, mask: Uint32Array, used: Uint8Array): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < used.length; i++) {
-    const s = used[i] as number;
-    h = Math.imul(h ^ ((slots[s] as number) & (mask[s] as number)), 0x01000193);
+    h = Math.imul(h ^ ((slots[used[i] as number] as number) & (mask[i] as number)), 0x01000193);
+    h ^= h >>> 15;
+  }
+  return h >>> 0;
+}
+
+/** Hash of a rule's (already masked) value: equal to hashPacket of the packets it matches. */
+function hashValue(value: Uint32Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < value.length; i++) {
+    h = Math.imul(h ^ (value[i] as number), 0x01000193);
     h ^= h >>> 15;
   }
   return h >>> 0;
@@ -55,14 +64,14 @@ export class Classifier<T extends Rule> {
   }
 
   insert(rule: T): void {
-    const key = maskKey(rule.match);
+    const key = rule.match.key;
     let st = this.byMask.get(key);
     if (!st) {
       st = new Subtable<T>(key, rule.match.mask, rule.match.used);
       this.byMask.set(key, st);
       this.subtables.push(st);
     }
-    const h = hashMasked(rule.match.value, st.mask, st.used);
+    const h = hashValue(rule.match.value);
     let bucket = st.buckets.get(h);
     if (!bucket) {
       bucket = [];
@@ -81,9 +90,9 @@ export class Classifier<T extends Rule> {
   }
 
   remove(rule: T): boolean {
-    const st = this.byMask.get(maskKey(rule.match));
+    const st = this.byMask.get(rule.match.key);
     if (!st) return false;
-    const h = hashMasked(rule.match.value, st.mask, st.used);
+    const h = hashValue(rule.match.value);
     const bucket = st.buckets.get(h);
     const i = bucket ? bucket.indexOf(rule) : -1;
     if (!bucket || i < 0) return false;
@@ -110,7 +119,7 @@ export class Classifier<T extends Rule> {
     for (let i = 0; i < subs.length; i++) {
       const st = subs[i] as Subtable<T>;
       if (best !== undefined && st.maxPriority <= best.priority) break;
-      const bucket = st.buckets.get(hashMasked(slots, st.mask, st.used));
+      const bucket = st.buckets.get(hashPacket(slots, st.mask, st.used));
       if (bucket === undefined) continue;
       for (let j = 0; j < bucket.length; j++) {
         const r = bucket[j] as T;
@@ -131,15 +140,11 @@ export class Classifier<T extends Rule> {
 
   /** Rules with exactly this match (any priority). */
   *withMatch(m: CompiledMatch): IterableIterator<T> {
-    const st = this.byMask.get(maskKey(m));
+    const st = this.byMask.get(m.key);
     if (!st) return;
-    const bucket = st.buckets.get(hashMasked(m.value, st.mask, st.used));
+    const bucket = st.buckets.get(hashValue(m.value));
     if (!bucket) return;
-    for (const r of bucket) {
-      let same = true;
-      for (let s = 0; s < SLOTS && same; s++) same = r.match.value[s] === m.value[s];
-      if (same) yield r;
-    }
+    for (const r of bucket) if (sameMatch(r.match, m)) yield r;
   }
 
   private sort(): void {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { OFPET, OFPFC, OFPFF, OFPG, OFPP, errorCode, parseFlow, flowModFrom, type FlowMod } from '@rumpflow/openflow';
+import { OFPET, OFPFC, OFPFF, OFPG, OFPP, errorCode, parseFlow, flowModFrom, type FlowMod, type FlowModCommand } from '@rumpflow/openflow';
 import { FlowKey, parseFrame } from '@rumpflow/packet';
 import { FlowModError, FlowTables, REMOVED, reportedCounts } from './flow-table.js';
 import { SLOTS, keySlots } from './match.js';
 
 /** A FLOW_MOD from Open vSwitch flow syntax. */
-const fm = (text: string, command: number = OFPFC.ADD): FlowMod => ({ ...flowModFrom(parseFlow(text, command), command), xid: 1 }) as FlowMod;
+const fm = (text: string, command: FlowModCommand = OFPFC.ADD): FlowMod => ({ ...flowModFrom(parseFlow(text, command), command), xid: 1 }) as FlowMod;
 
 function slotsOf(inPort: number, dst: string): Uint32Array {
   const f = Buffer.alloc(60);

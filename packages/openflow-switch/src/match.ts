@@ -102,34 +102,6 @@ const FIELD_SLOTS: Record<OxmFieldName, readonly [first: number, count: number]>
   IPV6_EXTHDR: [S.IPV6_EXTHDR, 1],
 };
 
-/** A match compiled to slots: mask and value (value & mask == value). */
-export interface CompiledMatch {
-  readonly mask: Uint32Array;
-  readonly value: Uint32Array;
-  /** Slots whose mask is not zero, ascending. */
-  readonly used: readonly number[];
-}
-
-/** The field's value (or mask) as bytes, then as big-endian 32-bit words right-aligned in `count` slots. */
-function toWords(o: OxmBasic, which: 'value' | 'mask', count: number): number[] {
-  const v = o[which];
-  const bytes = new Uint8Array(count * 4);
-  const width = fieldBytes(o.field);
-  const at = count * 4 - width;
-  if (typeof v === 'number') {
-    for (let i = 0; i < width; i++) bytes[at + i] = Math.floor(v / 2 ** (8 * (width - 1 - i))) & 0xff;
-  } else if (typeof v === 'bigint') {
-    for (let i = 0; i < width; i++) bytes[at + i] = Number((v >> BigInt(8 * (width - 1 - i))) & 0xffn);
-  } else if (typeof v === 'string') {
-    if (width === 6) macPut(bytes, at, v);
-    else if (width === 4) ipv4Put(bytes, at, v);
-    else ipv6Put(bytes, at, v);
-  }
-  const words: number[] = [];
-  for (let i = 0; i < count; i++) words.push(((bytes[4 * i]! << 24) | (bytes[4 * i + 1]! << 16) | (bytes[4 * i + 2]! << 8) | bytes[4 * i + 3]!) >>> 0);
-  return words;
-}
-
 const BYTES: Partial<Record<OxmFieldName, number>> = {
   IN_PORT: 4,
   IN_PHY_PORT: 4,
@@ -164,34 +136,104 @@ const BYTES: Partial<Record<OxmFieldName, number>> = {
 };
 const fieldBytes = (f: OxmFieldName): number => BYTES[f] ?? 1;
 
-/** Compile a validated OXM match (opaque OXMs are not matchable here and are refused by the caller). */
-export function compileMatch(match: Match): CompiledMatch {
-  const mask = new Uint32Array(SLOTS);
-  const value = new Uint32Array(SLOTS);
-  for (const o of match) {
-    if (o.field === 'OPAQUE') continue;
-    const [first, count] = FIELD_SLOTS[o.field];
-    const v = toWords(o, 'value', count);
-    const m = o.mask === undefined ? fullMask(o.field, count) : toWords(o, 'mask', count);
-    for (let i = 0; i < count; i++) {
-      mask[first + i] = m[i] as number;
-      value[first + i] = (v[i] as number) & (m[i] as number);
-    }
-  }
-  const used: number[] = [];
-  for (let i = 0; i < SLOTS; i++) if (mask[i] !== 0) used.push(i);
-  return { mask, value, used };
+/**
+ * A match compiled to slots. `used` lists the slots the match tests (ascending); `mask` and
+ * `value` hold, for each of them, the mask and the masked value. Matches with the same mask
+ * share one `used`/`mask` pair and its `key` (interned), which is also their subtable's key.
+ */
+export interface CompiledMatch {
+  readonly used: Uint8Array;
+  readonly mask: Uint32Array;
+  readonly value: Uint32Array;
+  readonly key: string;
 }
 
-function fullMask(field: OxmFieldName, count: number): number[] {
+interface MaskShape {
+  readonly used: Uint8Array;
+  readonly mask: Uint32Array;
+  readonly key: string;
+}
+
+/** Interned mask shapes; bounded: a switch sees few distinct masks, garbage beyond is not kept. */
+const SHAPES = new Map<string, MaskShape>();
+const MAX_SHAPES = 4096;
+
+const scratchMask = new Uint32Array(SLOTS);
+const scratchValue = new Uint32Array(SLOTS);
+const scratchBytes = new Uint8Array(16);
+
+/** Put a field value (or mask) into `out` at its slots, right-aligned, big-endian words. */
+function putWords(field: OxmFieldName, v: unknown, out: Uint32Array): void {
+  const [first, count] = FIELD_SLOTS[field];
   const width = fieldBytes(field);
-  const words: number[] = [];
+  if (typeof v === 'number') {
+    if (count === 1) out[first] = v >>> 0;
+    else {
+      out[first] = Math.floor(v / 0x100000000) >>> 0;
+      out[first + 1] = v >>> 0;
+    }
+    return;
+  }
+  if (typeof v === 'bigint') {
+    out[first] = Number((v >> 32n) & 0xffffffffn);
+    out[first + 1] = Number(v & 0xffffffffn);
+    return;
+  }
+  const b = scratchBytes;
+  b.fill(0);
+  const at = count * 4 - width;
+  if (width === 6) macPut(b, at, v as string);
+  else if (width === 4) ipv4Put(b, at, v as string);
+  else ipv6Put(b, at, v as string);
+  for (let i = 0; i < count; i++) out[first + i] = ((b[4 * i]! << 24) | (b[4 * i + 1]! << 16) | (b[4 * i + 2]! << 8) | b[4 * i + 3]!) >>> 0;
+}
+
+/** The all-ones mask of a field. */
+function putFullMask(field: OxmFieldName, out: Uint32Array): void {
+  const [first, count] = FIELD_SLOTS[field];
+  const width = fieldBytes(field);
   for (let i = 0; i < count; i++) {
     let w = 0;
     for (let b = 0; b < 4; b++) w = (w << 8) | (4 * i + b >= count * 4 - width ? 0xff : 0);
-    words.push(w >>> 0);
+    out[first + i] = w >>> 0;
   }
-  return words;
+}
+
+/** Compile a validated OXM match (opaque OXMs are not matchable here and are refused by the caller). */
+export function compileMatch(match: Match): CompiledMatch {
+  scratchMask.fill(0);
+  scratchValue.fill(0);
+  for (const o of match) {
+    if (o.field === 'OPAQUE') continue;
+    putWords(o.field, o.value, scratchValue);
+    if (o.mask === undefined) putFullMask(o.field, scratchMask);
+    else putWords(o.field, o.mask, scratchMask);
+  }
+  let n = 0;
+  let key = '';
+  for (let s = 0; s < SLOTS; s++) {
+    if (scratchMask[s] === 0) continue;
+    n++;
+    key += `${s}:${scratchMask[s]},`;
+  }
+  let shape = SHAPES.get(key);
+  if (!shape) {
+    const used = new Uint8Array(n);
+    const mask = new Uint32Array(n);
+    for (let s = 0, i = 0; s < SLOTS; s++) {
+      if (scratchMask[s] === 0) continue;
+      used[i] = s;
+      mask[i++] = scratchMask[s] as number;
+    }
+    shape = { used, mask, key };
+    if (SHAPES.size < MAX_SHAPES) SHAPES.set(key, shape);
+  }
+  const value = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = shape.used[i] as number;
+    value[i] = ((scratchValue[s] as number) & (shape.mask[i] as number)) >>> 0;
+  }
+  return { used: shape.used, mask: shape.mask, value, key };
 }
 
 const hi16 = (mac: number): number => Math.floor(mac / 0x100000000);
@@ -275,42 +317,61 @@ export function keySlots(k: FlowKey, out: Uint32Array): Uint32Array {
 /** Does a packet (as slots) match? */
 export function matches(m: CompiledMatch, slots: Uint32Array): boolean {
   const u = m.used;
+  const mask = m.mask;
+  const value = m.value;
   for (let i = 0; i < u.length; i++) {
-    const s = u[i] as number;
-    if (((slots[s] as number) & (m.mask[s] as number)) >>> 0 !== m.value[s]) return false;
+    if (((slots[u[i] as number] as number) & (mask[i] as number)) >>> 0 !== value[i]) return false;
   }
   return true;
 }
 
 /** Same mask and value (strict FLOW_MOD identity, besides priority). */
 export function sameMatch(a: CompiledMatch, b: CompiledMatch): boolean {
-  for (let s = 0; s < SLOTS; s++) if (a.mask[s] !== b.mask[s] || a.value[s] !== b.value[s]) return false;
+  if (a.key !== b.key) return false;
+  for (let i = 0; i < a.value.length; i++) if (a.value[i] !== b.value[i]) return false;
   return true;
 }
+
+/** Spread a compiled match over all slots (for the relations below, not on the lookup path). */
+function spread(m: CompiledMatch, mask: Uint32Array, value: Uint32Array): void {
+  mask.fill(0);
+  value.fill(0);
+  for (let i = 0; i < m.used.length; i++) {
+    mask[m.used[i] as number] = m.mask[i] as number;
+    value[m.used[i] as number] = m.value[i] as number;
+  }
+}
+
+const am = new Uint32Array(SLOTS);
+const av = new Uint32Array(SLOTS);
 
 /**
  * Is `rule` at least as specific as `filter` and in agreement with it? The test of
  * non-strict MODIFY/DELETE and of flow statistics requests.
  */
 export function covers(filter: CompiledMatch, rule: CompiledMatch): boolean {
-  for (const s of filter.used) {
-    const fm = filter.mask[s] as number;
-    if (((rule.mask[s] as number) & fm) >>> 0 !== fm) return false;
-    if (((rule.value[s] as number) & fm) >>> 0 !== filter.value[s]) return false;
+  spread(rule, am, av);
+  for (let i = 0; i < filter.used.length; i++) {
+    const s = filter.used[i] as number;
+    const fm = filter.mask[i] as number;
+    if (((am[s] as number) & fm) >>> 0 !== fm) return false;
+    if (((av[s] as number) & fm) >>> 0 !== filter.value[i]) return false;
   }
   return true;
 }
 
 /** Could one packet match both? (CHECK_OVERLAP between entries of equal priority.) */
 export function overlaps(a: CompiledMatch, b: CompiledMatch): boolean {
-  for (let s = 0; s < SLOTS; s++) {
-    const both = ((a.mask[s] as number) & (b.mask[s] as number)) >>> 0;
-    if (both !== 0 && (((a.value[s] as number) ^ (b.value[s] as number)) & both) >>> 0 !== 0) return false;
+  spread(a, am, av);
+  for (let i = 0; i < b.used.length; i++) {
+    const s = b.used[i] as number;
+    const both = ((am[s] as number) & (b.mask[i] as number)) >>> 0;
+    if (both !== 0 && (((av[s] as number) ^ (b.value[i] as number)) & both) >>> 0 !== 0) return false;
   }
   return true;
 }
 
 /** A key identifying a mask (the subtable a match belongs to). */
 export function maskKey(m: CompiledMatch): string {
-  return m.used.map((s) => `${s}:${m.mask[s]}`).join(',');
+  return m.key;
 }
