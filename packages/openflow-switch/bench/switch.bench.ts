@@ -83,7 +83,7 @@ function frames(n: number): Uint8Array[] {
   return out;
 }
 
-let now = 0;
+const now = 0;
 const key = new FlowKey();
 const slots = new Uint32Array(SLOTS);
 

@@ -8,7 +8,7 @@
 // a flow matching TCP_DST must also match IP_PROTO=6 (OXM prerequisites, which validate()
 // enforces), so the shared slot is never ambiguous.
 
-import { type Match, type OxmBasic, type OxmFieldName, ipv4Put, ipv6Put, macPut } from '@rumpflow/openflow';
+import { type Match, type OxmFieldName, ipv4Put, ipv6Put, macPut } from '@rumpflow/openflow';
 import type { FlowKey } from '@rumpflow/packet';
 
 /** Slot indices. */
