@@ -2,3 +2,12 @@
 export * from './match.js';
 export * from './classifier.js';
 export * from './flow-table.js';
+export * from './ports.js';
+export * from './roles.js';
+export * from './actions.js';
+export * from './packet-context.js';
+export * from './pipeline.js';
+export * from './table-features.js';
+export * from './channel.js';
+export { CAPABILITIES } from './control.js';
+export * from './datapath.js';

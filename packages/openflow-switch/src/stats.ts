@@ -1,0 +1,250 @@
+// Multipart requests (1.3.5 section 7.3.5) with true figures, and replies split on entry
+// boundaries: each reply message stays within Datapath.maxReplyLen (below 65535 bytes), every
+// part but the last has OFPMPF_REPLY_MORE.
+//
+// - DESC; FLOW and AGGREGATE (table, out_port, out_group, cookie/mask and match filters, as
+//   non-strict FLOW_MOD selects entries); TABLE (active, lookup and matched counts of every
+//   table); TABLE_FEATURES (table-features.ts); PORT_DESC; PORT_STATS (the datapath's
+//   counters); QUEUE (ports have no queues in part 1).
+// - AGGREGATE follows Open vSwitch where an entry does not count (NO_PKT_COUNTS /
+//   NO_BYT_COUNTS): the sum is then unknown and reported as all ones.
+// - GROUP, GROUP_DESC, METER, METER_CONFIG: empty (none exist until part 2); GROUP_FEATURES
+//   and METER_FEATURES: no group types, no meters.
+// - A request split with REQ_MORE: TABLE_FEATURES (setting features) is refused with
+//   TABLE_FEATURES_FAILED/EPERM like any other setting; every other request has a fixed body
+//   that cannot continue in another message, so REQ_MORE there is BAD_REQUEST/BAD_MULTIPART.
+// - EXPERIMENTER: BAD_REQUEST/BAD_EXPERIMENTER.
+
+import {
+  type Codec,
+  type FlowStats,
+  OFPMPF_MORE,
+  OFPP,
+  OFPQ_ALL,
+  OFPTT,
+  type MultipartReply,
+  type MultipartRequest,
+  type Port,
+  type PortStats,
+  type TableFeatures,
+  type TableStats,
+  flowStats,
+  ofpError,
+  port as portCodec,
+  portStats,
+  tableFeatures as tableFeaturesCodec,
+  tableStats,
+} from '@rumpflow/openflow';
+import { checkMatch } from './actions.js';
+import type { Channel } from './channel.js';
+import type { Datapath } from './datapath.js';
+import { type FlowEntry, type FlowFilter, reportedCounts } from './flow-table.js';
+import { featuresOf } from './table-features.js';
+
+/** OpenFlow header plus multipart header. */
+const MP_HEADER = 16;
+const ALL_ONES = 0xffffffffffffffffn;
+
+type ReplyOf<P extends MultipartReply['mpType']> = Extract<MultipartReply, { mpType: P }>;
+type Body<P extends MultipartReply['mpType']> = Omit<ReplyOf<P>, 'type' | 'xid' | 'mpType' | 'flags'>;
+
+function single<P extends MultipartReply['mpType']>(
+  ch: Channel,
+  xid: number,
+  mpType: P,
+  body: Body<P>,
+): void {
+  ch.sendMessage({ type: 'MULTIPART_REPLY', mpType, flags: 0, ...body } as unknown as MultipartReply, xid);
+}
+
+/** Send `entries` in as many replies as needed, each within the datapath's limit. */
+function split<T>(
+  dp: Datapath,
+  ch: Channel,
+  xid: number,
+  entries: readonly T[],
+  codec: Codec<T>,
+  make: (part: T[], flags: number) => Omit<MultipartReply, 'xid'>,
+): void {
+  let part: T[] = [];
+  let size = MP_HEADER;
+  for (const e of entries) {
+    const n = codec.size(e);
+    if (part.length > 0 && size + n > dp.maxReplyLen) {
+      ch.sendMessage(make(part, OFPMPF_MORE) as MultipartReply, xid);
+      part = [];
+      size = MP_HEADER;
+    }
+    part.push(e);
+    size += n;
+  }
+  ch.sendMessage(make(part, 0) as MultipartReply, xid);
+}
+
+export function handleMultipart(dp: Datapath, ch: Channel, m: MultipartRequest): void {
+  if (m.mpType === 'TABLE_FEATURES' && (m.tables.length > 0 || (m.flags & OFPMPF_MORE) !== 0)) {
+    throw ofpError('TABLE_FEATURES_FAILED', 'EPERM', 'the pipeline cannot be reconfigured');
+  }
+  if (m.mpType === 'EXPERIMENTER')
+    throw ofpError('BAD_REQUEST', 'BAD_EXPERIMENTER', `experimenter 0x${m.experimenter.toString(16)}`);
+  if ((m.flags & OFPMPF_MORE) !== 0)
+    throw ofpError('BAD_REQUEST', 'BAD_MULTIPART', `${m.mpType} requests cannot continue in another message`);
+  const xid = m.xid;
+  switch (m.mpType) {
+    case 'DESC':
+      single(ch, xid, 'DESC', { ...dp.description });
+      return;
+    case 'FLOW': {
+      const entries = select(dp, m).map((e) => flowStatsOf(dp, e));
+      split(dp, ch, xid, entries, flowStats, (stats, flags) => ({
+        type: 'MULTIPART_REPLY',
+        mpType: 'FLOW',
+        flags,
+        stats,
+      }));
+      return;
+    }
+    case 'AGGREGATE': {
+      let packets = 0n;
+      let bytes = 0n;
+      let unknownPackets = false;
+      let unknownBytes = false;
+      const entries = select(dp, m);
+      for (const e of entries) {
+        const c = reportedCounts(e);
+        if (c.packetCount === ALL_ONES) unknownPackets = true;
+        else packets += c.packetCount;
+        if (c.byteCount === ALL_ONES) unknownBytes = true;
+        else bytes += c.byteCount;
+      }
+      single(ch, xid, 'AGGREGATE', {
+        packetCount: unknownPackets ? ALL_ONES : packets & ALL_ONES,
+        byteCount: unknownBytes ? ALL_ONES : bytes & ALL_ONES,
+        flowCount: entries.length,
+      });
+      return;
+    }
+    case 'TABLE': {
+      const stats: TableStats[] = dp.flows.tables.map((t) => ({
+        tableId: t.tableId,
+        activeCount: t.activeCount,
+        lookupCount: BigInt(t.lookupCount),
+        matchedCount: BigInt(t.matchedCount),
+      }));
+      split(dp, ch, xid, stats, tableStats, (s, flags) => ({
+        type: 'MULTIPART_REPLY',
+        mpType: 'TABLE',
+        flags,
+        stats: s,
+      }));
+      return;
+    }
+    case 'TABLE_FEATURES': {
+      const tables: TableFeatures[] = dp.flows.tables.map((t) => featuresOf(t, dp.nTables));
+      split(dp, ch, xid, tables, tableFeaturesCodec, (t, flags) => ({
+        type: 'MULTIPART_REPLY',
+        mpType: 'TABLE_FEATURES',
+        flags,
+        tables: t,
+      }));
+      return;
+    }
+    case 'PORT_DESC': {
+      const ports: Port[] = dp.ports.map((p) => p.describe());
+      split(dp, ch, xid, ports, portCodec, (p, flags) => ({
+        type: 'MULTIPART_REPLY',
+        mpType: 'PORT_DESC',
+        flags,
+        ports: p,
+      }));
+      return;
+    }
+    case 'PORT_STATS': {
+      const now = dp.now();
+      let stats: PortStats[];
+      if (m.portNo === OFPP.ANY) stats = dp.ports.map((p) => p.stats(now));
+      else {
+        const p = dp.port(m.portNo);
+        if (p === undefined) throw ofpError('BAD_REQUEST', 'BAD_PORT', `port ${m.portNo} does not exist`);
+        stats = [p.stats(now)];
+      }
+      split(dp, ch, xid, stats, portStats, (s, flags) => ({
+        type: 'MULTIPART_REPLY',
+        mpType: 'PORT_STATS',
+        flags,
+        stats: s,
+      }));
+      return;
+    }
+    case 'QUEUE':
+      if (m.portNo !== OFPP.ANY && dp.port(m.portNo) === undefined)
+        throw ofpError('QUEUE_OP_FAILED', 'BAD_PORT', `port ${m.portNo} does not exist`);
+      if (m.queueId !== OFPQ_ALL)
+        throw ofpError('QUEUE_OP_FAILED', 'BAD_QUEUE', `queue ${m.queueId} does not exist`);
+      single(ch, xid, 'QUEUE', { stats: [] });
+      return;
+    case 'GROUP':
+      single(ch, xid, 'GROUP', { stats: [] });
+      return;
+    case 'GROUP_DESC':
+      single(ch, xid, 'GROUP_DESC', { groups: [] });
+      return;
+    case 'GROUP_FEATURES':
+      single(ch, xid, 'GROUP_FEATURES', {
+        types: 0,
+        capabilities: 0,
+        maxGroups: [0, 0, 0, 0],
+        actions: [0, 0, 0, 0],
+      });
+      return;
+    case 'METER':
+      single(ch, xid, 'METER', { stats: [] });
+      return;
+    case 'METER_CONFIG':
+      single(ch, xid, 'METER_CONFIG', { configs: [] });
+      return;
+    case 'METER_FEATURES':
+      single(ch, xid, 'METER_FEATURES', {
+        maxMeter: 0,
+        bandTypes: 0,
+        capabilities: 0,
+        maxBands: 0,
+        maxColor: 0,
+      });
+      return;
+  }
+}
+
+/** Entries a FLOW or AGGREGATE request selects; a table that does not exist is BAD_TABLE_ID. */
+function select(dp: Datapath, m: Extract<MultipartRequest, { mpType: 'FLOW' | 'AGGREGATE' }>): FlowEntry[] {
+  if (m.tableId !== OFPTT.ALL && m.tableId >= dp.nTables)
+    throw ofpError('BAD_REQUEST', 'BAD_TABLE_ID', `no table ${m.tableId}`);
+  const bad = checkMatch(m.match);
+  if (bad) throw bad;
+  const filter: FlowFilter = {
+    tableId: m.tableId,
+    match: m.match,
+    outPort: m.outPort,
+    outGroup: m.outGroup,
+    cookie: m.cookie,
+    cookieMask: m.cookieMask,
+  };
+  return dp.flows.select(filter);
+}
+
+function flowStatsOf(dp: Datapath, e: FlowEntry): FlowStats {
+  const d = dp.flows.duration(e);
+  return {
+    tableId: e.tableId,
+    durationSec: d.sec,
+    durationNsec: d.nsec,
+    priority: e.priority,
+    idleTimeout: e.idleTimeout,
+    hardTimeout: e.hardTimeout,
+    flags: e.flags,
+    cookie: e.cookie,
+    ...reportedCounts(e),
+    match: e.oxms,
+    instructions: e.instructions,
+  };
+}
