@@ -2,8 +2,17 @@
 // stream of completed syscalls, filterable by pid and syscall.
 
 import { Counter, Gauge, type Registry, type RoutesPlugin } from '@rumpflow/service';
-import { type Kernel, type RumpServer, type TraceFilter, kqueueRegistrations, listProcesses, traceEvent, traceMatches } from '@rumpflow/rump-kernel';
-import { errnoName } from '@rumpflow/sysproxy';
+import { type Kernel, type RumpServer, type Session, type TraceFilter, kqueueRegistrations, listProcesses, traceEvent, traceMatches } from '@rumpflow/rump-kernel';
+import { SYSCALLS, errnoName } from '@rumpflow/sysproxy';
+
+/** The syscall label of a record: its name, or 'unknown' for a number the table lacks (a label per number would be unbounded). */
+const syscallLabel = (name: string): string => (Object.hasOwn(SYSCALLS, name) ? name : 'unknown');
+
+const sumOver = (sessions: Iterable<Session>, f: (s: Session) => number): number => {
+  let n = 0;
+  for (const s of sessions) n += f(s);
+  return n;
+};
 
 export function kernelMetrics(kernel: Kernel, server: RumpServer, registers: Registry): void {
   const reg = [registers];
@@ -16,16 +25,33 @@ export function kernelMetrics(kernel: Kernel, server: RumpServer, registers: Reg
         this.set(value());
       },
     });
+  /** A counter read from a total that only grows (the server's totals): it advances by the difference at each scrape. */
+  const counter = (name: string, help: string, total: () => number) => {
+    let seen = 0;
+    return new Counter({
+      name,
+      help,
+      registers: reg,
+      collect() {
+        const now = total();
+        if (now > seen) this.inc(now - seen);
+        seen = Math.max(seen, now);
+      },
+    });
+  };
   gauge('rumpkernel_processes', 'Processes in the kernel', () => kernel.processes.size);
   gauge('rumpkernel_fds', 'Open fds over all processes', () => [...kernel.processes.values()].reduce((n, p) => n + p.fds.size, 0));
-  gauge('rumpkernel_calls_in_flight', 'Syscalls in progress or blocked', () => [...server.sessions].reduce((n, s) => n + s.callsInFlight, 0));
+  gauge('rumpkernel_calls_in_flight', 'Syscalls in progress or blocked', () => sumOver(server.sessions, (s) => s.callsInFlight));
+  gauge('rumpkernel_calls_held', 'Syscalls waiting for their connection\'s reply budget', () => sumOver(server.sessions, (s) => s.callsHeld));
+  gauge('rumpkernel_reply_bytes', 'Reply bytes unsent or reserved by calls in flight, over all connections', () => sumOver(server.sessions, (s) => s.replyBytes));
   gauge('rumpkernel_kqueue_registrations', 'kevent registrations over all kqueues', () => kqueueRegistrations(kernel));
   gauge('rumpkernel_connections', 'Open sysproxy connections', () => server.sessions.size);
-  gauge('rumpkernel_bytes_in_total', 'Bytes received from clients', () => server.totals().bytesIn);
-  gauge('rumpkernel_bytes_out_total', 'Bytes sent to clients', () => server.totals().bytesOut);
-  gauge('rumpkernel_protocol_errors_total', 'Frames refused as malformed', () => server.totals().protocolErrors);
+  counter('rumpkernel_connections_refused_total', 'Connections closed at once: --max-connections were open', () => server.refused);
+  counter('rumpkernel_bytes_in_total', 'Bytes received from clients', () => server.totals().bytesIn);
+  counter('rumpkernel_bytes_out_total', 'Bytes sent to clients', () => server.totals().bytesOut);
+  counter('rumpkernel_protocol_errors_total', 'Frames refused as malformed', () => server.totals().protocolErrors);
   const calls = new Counter({ name: 'rumpkernel_syscalls_total', help: 'Completed syscalls by name and errno', labelNames: ['syscall', 'errno'], registers: reg });
-  kernel.trace.subscribe((r) => calls.inc({ syscall: r.syscall, errno: r.errno === undefined ? '0' : errnoName(r.errno) }));
+  kernel.trace.subscribe((r) => calls.inc({ syscall: syscallLabel(r.syscall), errno: r.errno === undefined ? '0' : errnoName(r.errno) }));
 }
 
 const procSchema = {

@@ -2,9 +2,9 @@
 
 import { readFileSync } from 'node:fs';
 import { type RumpServerUrl, EndpointError, parseRumpServer } from '@rumpflow/endpoint';
-import { Kernel, RumpServer } from '@rumpflow/rump-kernel';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, Kernel, MAX_FDS_LIMIT, PID_MAX, RumpServer } from '@rumpflow/rump-kernel';
 import { UsageError, defineOptions, runService } from '@rumpflow/service';
-import { DEFAULT_MAX_FRAME } from '@rumpflow/sysproxy';
+import { DEFAULT_MAX_FRAME, parseTokenFile } from '@rumpflow/sysproxy';
 import { adminRoutes, kernelMetrics } from './admin.js';
 
 const VERSION = '0.1.0';
@@ -19,8 +19,15 @@ const options = defineOptions({
     description: 'Mode of Unix socket files, octal',
     check: (v) => (/^0?[0-7]{3}$/.test(v) ? undefined : 'an octal mode such as 0600 or 0660'),
   },
-  'allow-remote': { type: 'boolean', description: 'Allow tcp:// listeners on addresses other than loopback' },
-  'auth-token-file': { type: 'string', valueName: 'FILE', description: 'Require clients to present the token in FILE' },
+  'allow-remote': {
+    type: 'boolean',
+    description: 'Allow tcp:// listeners on addresses other than loopback (only with --auth-token-file)',
+  },
+  'auth-token-file': {
+    type: 'string',
+    valueName: 'FILE',
+    description: 'Require clients to present the token on the first line of FILE',
+  },
   'max-frame': {
     type: 'number',
     default: DEFAULT_MAX_FRAME,
@@ -28,36 +35,79 @@ const options = defineOptions({
     description: 'Largest sysproxy frame accepted and sent (reads return at most this less 64 bytes)',
     check: (v) => (Number.isInteger(v) && v >= 1024 && v <= 64 * 1024 * 1024 ? undefined : 'from 1024 to 67108864'),
   },
-  'max-procs': { type: 'number', default: 4096, valueName: 'N', description: 'Most processes at once' },
-  'max-fds': { type: 'number', default: 1024, valueName: 'N', description: 'Most fds per process' },
+  'max-procs': {
+    type: 'number',
+    default: 4096,
+    valueName: 'N',
+    description: 'Most processes at once',
+    check: (v) => integerIn(v, 1, PID_MAX),
+  },
+  'max-fds': {
+    type: 'number',
+    default: 1024,
+    valueName: 'N',
+    description: 'Most fds per process',
+    check: (v) => integerIn(v, 1, MAX_FDS_LIMIT),
+  },
+  'max-connections': {
+    type: 'number',
+    default: DEFAULT_MAX_CONNECTIONS,
+    valueName: 'N',
+    description: 'Most client connections at once; more are closed as they come',
+    check: (v) => integerIn(v, 1, 1_000_000),
+  },
+  'handshake-timeout': {
+    type: 'number',
+    default: DEFAULT_HANDSHAKE_TIMEOUT_MS / 1000,
+    valueName: 'SECONDS',
+    description: 'A connection that has not handshaken by then is closed',
+    check: (v) => (v > 0 && v <= 3600 ? undefined : 'more than 0, at most 3600'),
+  },
 });
+
+function integerIn(v: number, min: number, max: number): string | undefined {
+  return Number.isInteger(v) && v >= min && v <= max ? undefined : `an integer from ${min} to ${max}`;
+}
+
+function parseUrls(texts: readonly string[]): RumpServerUrl[] {
+  try {
+    return texts.map(parseRumpServer);
+  } catch (e) {
+    if (e instanceof EndpointError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** The token of --auth-token-file: its first line (sysproxy's parseTokenFile, as every client reads it). */
+function readAuthToken(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--auth-token-file: ${(e as Error).message}`);
+  }
+  const token = parseTokenFile(text);
+  if (token === '') throw new UsageError(`--auth-token-file: ${file} has no token on its first line`);
+  return token;
+}
 
 await runService({
   name: 'rump-kernel-server',
   version: VERSION,
   summary:
-    'A rump kernel: each client connection is a process with its own fd table; devices under /dev; syscalls over the sysproxy protocol. Listens on every URL given: unix:///path (mode 0600 unless --socket-mode) or tcp://addr:port (loopback unless --allow-remote).',
+    'A rump kernel: each client connection is a process with its own fd table; devices under /dev; syscalls over the sysproxy protocol. Listens on every URL given: unix:///path (mode 0600 unless --socket-mode) or tcp://addr:port (loopback unless --allow-remote, which needs --auth-token-file).',
   options,
   positionals: { name: 'URL', description: 'unix:///path or tcp://host:port to listen on', min: 1 },
   envPrefix: 'RUMP_KERNEL_SERVER',
   epilog: 'Example: rump-kernel-server --admin :9100 unix:///tmp/rump.sock\nThen: RUMP_SERVER=unix:///tmp/rump.sock rumpctl ps',
   main(ctx) {
     const c = ctx.config;
-    let urls: RumpServerUrl[];
-    try {
-      urls = ctx.positionals.map(parseRumpServer);
-    } catch (e) {
-      if (e instanceof EndpointError) throw new UsageError(e.message);
-      throw e;
-    }
-    let authToken: string | undefined;
-    if (c.authTokenFile !== undefined) {
-      try {
-        authToken = readFileSync(c.authTokenFile, 'utf8').trim();
-      } catch (e) {
-        throw new UsageError(`--auth-token-file: ${(e as Error).message}`);
-      }
-      if (authToken === '') throw new UsageError(`--auth-token-file: ${c.authTokenFile} is empty`);
+    const urls = parseUrls(ctx.positionals);
+    const authToken = readAuthToken(c.authTokenFile);
+    // whoever reaches a listener can make any syscall, reboot(2) included
+    if (c.allowRemote && authToken === undefined) {
+      throw new UsageError('--allow-remote needs --auth-token-file: remote clients must present a token');
     }
     const kernel = new Kernel({ maxFds: c.maxFds, maxProcesses: c.maxProcs, maxIo: c.maxFrame - REPLY_OVERHEAD });
     const server = new RumpServer(kernel, {
@@ -65,6 +115,8 @@ await runService({
       maxFrame: c.maxFrame,
       socketMode: parseInt(c.socketMode, 8),
       allowRemote: c.allowRemote,
+      maxConnections: c.maxConnections,
+      handshakeTimeoutMs: c.handshakeTimeout * 1000,
       version: VERSION,
       listenUnix: (s, path, mode) => ctx.listenUnix(s, path, mode),
     });

@@ -20,8 +20,10 @@ import {
 } from '@rumpflow/rumpclient';
 import {
   CLASS,
+  SYSCALLS,
   TYPE,
   cancelRequest,
+  encodeFrame,
   encodeValues,
   joinRequest,
   newProcessRequest,
@@ -129,12 +131,39 @@ async function procs(srv: ServerProcess, pid?: number): Promise<ProcInfo[]> {
   return body.procs;
 }
 
-/** One unlabelled sample of /metrics. */
-async function metric(srv: ServerProcess, name: string): Promise<number> {
+/** One sample of /metrics: `name`, with its labels if it has any (`name{a="b"}`). */
+async function metric(srv: ServerProcess, name: string, absent?: number): Promise<number> {
   const text = await (await fetch(`${srv.adminUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  if (line === undefined) throw new Error(`no metric ${name}`);
+  if (line === undefined) {
+    if (absent !== undefined) return absent;
+    throw new Error(`no metric ${name}`);
+  }
   return Number(line.slice(name.length + 1));
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The value `read` settles on: the same in two readings `intervalMs` apart. */
+async function steady(read: () => Promise<number>, intervalMs = 300): Promise<number> {
+  let last = await read();
+  for (;;) {
+    await sleep(intervalMs);
+    const now = await read();
+    if (now === last) return now;
+    last = now;
+  }
+}
+
+/** Connect to a unix:// URL and count the bytes the server sends before it closes the connection. */
+function bytesUntilClose(url: string): Promise<number> {
+  const socket = net.createConnection({ path: decodeURIComponent(new URL(url).pathname) });
+  let n = 0;
+  return new Promise((resolve) => {
+    socket.on('data', (d: Buffer) => (n += d.length));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(n));
+  });
 }
 
 async function healthz(srv: ServerProcess): Promise<number> {
@@ -154,8 +183,8 @@ class Trace {
     });
   }
 
-  static open(srv: ServerProcess, query: string): Promise<Trace> {
-    const ws = new WebSocket(`${srv.adminUrl.replace(/^http/, 'ws')}/v1/ktrace${query}`);
+  static open(srv: ServerProcess, query: string, origin?: string): Promise<Trace> {
+    const ws = new WebSocket(`${srv.adminUrl.replace(/^http/, 'ws')}/v1/ktrace${query}`, origin !== undefined ? { origin } : {});
     const t = new Trace(ws);
     open.add(t);
     return new Promise((resolve, reject) => {
@@ -511,6 +540,10 @@ describe('one server on unix:// and tcp://', () => {
 
     // a query the schema refuses is not upgraded
     await expect(Trace.open(srv, '?pid=notanumber')).rejects.toThrow(/HTTP 400/);
+    // nor is a web page of another site (any page may open a websocket to loopback)
+    await expect(Trace.open(srv, '', 'http://evil.example')).rejects.toThrow(/HTTP 403/);
+    const sameOrigin = await Trace.open(srv, '', srv.adminUrl);
+    await sameOrigin.close();
   });
 
   it('kqueue through the server: a kevent waiting on a pipe is woken by a write from a joined connection', async () => {
@@ -548,6 +581,44 @@ describe('one server on unix:// and tcp://', () => {
     const [e] = await eof;
     expect(e).toMatchObject({ ident: r, filter: EVFILT.READ });
     expect(e!.flags & EV.EOF).toBe(EV.EOF);
+  });
+
+  it('labels unknown syscall numbers "unknown" in /metrics, and exposes totals as counters', async () => {
+    const { conn } = await rawProcess(unixUrl);
+    for (const [reqno, sysno] of [
+      [7, 9999],
+      [8, 12345],
+    ] as const) {
+      conn.send(syscallRequest(reqno, sysno, []));
+      expect(await conn.next()).toMatchObject({ reqno, aux: ERRNO.ENOSYS });
+    }
+    const text = await (await fetch(`${srv.adminUrl}/metrics`)).text();
+    expect(text).toMatch(/^rumpkernel_syscalls_total\{syscall="unknown",errno="ENOSYS"\} [1-9]\d*$/m);
+    expect(text).not.toContain('syscall="#');
+    for (const name of [
+      'rumpkernel_bytes_in_total',
+      'rumpkernel_bytes_out_total',
+      'rumpkernel_protocol_errors_total',
+      'rumpkernel_connections_refused_total',
+    ]) {
+      expect(text).toContain(`# TYPE ${name} counter`);
+    }
+  });
+
+  it('answers the calls a client sent before it half-closed, then closes', async () => {
+    const conn = await raw(unixUrl);
+    conn.send(newProcessRequest(1, 'half'));
+    const [pid, secret] = (await conn.next())!.body as [number, Uint8Array];
+    conn.send(syscallRequest(2, SYSCALLS.pipe2.number, [0]));
+    const [, r, w] = (await conn.next())!.body as number[];
+    conn.send(syscallRequest(3, SYSCALLS.read.number, [r!, 16])); // blocks until the write below
+    await eventually(async () => expect((await procs(srv, pid))[0]?.callsInFlight).toBe(1));
+    conn.socket.end(); // no more requests
+    const other = await connect(unixUrl, { join: { pid, secret } });
+    expect(await other.write(w!, enc('hello'))).toBe(5);
+    expect(await conn.next()).toMatchObject({ reqno: 3, aux: 0, body: [5, enc('hello')] });
+    expect(await conn.next()).toBeUndefined();
+    await eventually(async () => expect((await procs(srv, pid))[0]?.connections).toBe(1));
   });
 
   // --- known bugs: these fail until fixed (see the report) ---------------------------------
@@ -597,6 +668,71 @@ describe('one server on unix:// and tcp://', () => {
   });
 });
 
+describe('connection limits: --max-connections, --handshake-timeout, the reply budget', () => {
+  let tmp: TempDir;
+  let srv: ServerProcess;
+  let url: string;
+
+  beforeAll(async () => {
+    tmp = tempDir();
+    srv = await startServer([
+      '--admin',
+      '127.0.0.1:0',
+      '--max-connections',
+      '3',
+      '--handshake-timeout',
+      '1',
+      `unix://${path.join(tmp.dir, 'limits.sock')}`,
+    ]);
+    url = srv.url('unix');
+  }, HOOK_MS);
+
+  afterAll(async () => {
+    await srv?.stop();
+    tmp?.remove();
+  }, HOOK_MS);
+
+  it('closes connections beyond --max-connections at once, and those without a handshake after --handshake-timeout', async () => {
+    const idle = await Promise.all([raw(url), raw(url), raw(url)]);
+    const refused = await metric(srv, 'rumpkernel_connections_refused_total');
+    expect(await bytesUntilClose(url)).toBe(0); // not even the banner
+    expect(await metric(srv, 'rumpkernel_connections_refused_total')).toBe(refused + 1);
+    for (const c of idle) {
+      expect(await c.next()).toMatchObject({ cls: CLASS.ERROR, type: TYPE.HANDSHAKE, aux: ERRNO.ETIMEDOUT });
+      expect(await c.next()).toBeUndefined();
+    }
+    const c = await connect(url);
+    expect(await c.getpid()).toBe(c.pid);
+  });
+
+  it('bounds what a client that never reads can make it hold: 200 reads of 1 MiB from /dev/zero', async () => {
+    const N = 200;
+    const readsDone = () => metric(srv, 'rumpkernel_syscalls_total{syscall="read",errno="0"}', 0);
+    const rss = () => metric(srv, 'process_resident_memory_bytes');
+    const { conn } = await rawProcess(url);
+    conn.send(syscallRequest(2, SYSCALLS.open.number, ['/dev/zero', O.RDONLY, 0]));
+    const z = (await conn.next())!.body[0] as number;
+    const rssBefore = await rss();
+    const readsBefore = await readsDone();
+    conn.socket.pause(); // 35-byte requests for 1 MiB replies, and no reading
+    const read = (i: number) => encodeFrame(syscallRequest(100 + i, SYSCALLS.read.number, [z, 1024 * 1024]));
+    conn.write(Buffer.concat(range(N).map(read)));
+    const made = (await steady(readsDone)) - readsBefore;
+    expect(made).toBeLessThan(N / 3); // about two 16 MiB budgets' worth
+    expect(await metric(srv, 'rumpkernel_reply_bytes')).toBeLessThanOrEqual(3 * 16 * 1024 * 1024);
+    expect(await metric(srv, 'rumpkernel_calls_held')).toBeGreaterThan(0);
+    expect((await rss()) - rssBefore).toBeLessThan(100 * 1024 * 1024); // 200 MiB without the budget
+    // reading, the client gets every reply
+    conn.socket.resume();
+    for (const i of range(N)) {
+      const f = await conn.next();
+      expect(f).toMatchObject({ reqno: 100 + i, aux: 0 });
+      expect((f!.body[1] as Uint8Array).length).toBe(1024 * 1024);
+    }
+    await eventually(async () => expect(await metric(srv, 'rumpkernel_reply_bytes')).toBe(0));
+  });
+});
+
 describe('authentication (--auth-token-file)', () => {
   let tmp: TempDir;
   let tokenFile: string;
@@ -609,7 +745,8 @@ describe('authentication (--auth-token-file)', () => {
     tokenFile = path.join(tmp.dir, 'token');
     wrongFile = path.join(tmp.dir, 'wrong');
     const sock = path.join(tmp.dir, 'auth.sock');
-    writeFileSync(tokenFile, 's3cret-token\n', { mode: 0o600 });
+    // the token is the first line, for the server as for its clients
+    writeFileSync(tokenFile, 's3cret-token\n# rotated by ops, 2 May\n', { mode: 0o600 });
     writeFileSync(wrongFile, 'not-the-token\n', { mode: 0o600 });
     srv = await startServer(['--auth-token-file', tokenFile, `unix://${sock}`]);
     url = srv.url('unix');
@@ -642,6 +779,14 @@ describe('authentication (--auth-token-file)', () => {
     r2.send(syscallRequest(1, 20, []));
     expect(await r2.next()).toMatchObject({ cls: CLASS.ERROR, aux: ERRNO.ENEEDAUTH });
     expect(await r2.next()).toBeUndefined();
+  });
+
+  it('takes the first line of the token file, as its clients do', async () => {
+    const viaFile = await connect(url, { tokenFile });
+    expect(await viaFile.getpid()).toBe(viaFile.pid);
+    expect(await rejection(connect(url, { token: 's3cret-token\n# rotated by ops, 2 May' }))).toMatchObject({
+      code: 'EAUTH',
+    });
   });
 
   it('accepts the token (option, file, environment), for joins too', async () => {
@@ -868,7 +1013,7 @@ describe('process lifecycle and start-up checks', () => {
   );
 
   it(
-    'refuses a tcp listener on a non-loopback address (exit 2) unless --allow-remote',
+    'refuses a tcp listener on a non-loopback address (exit 2) unless --allow-remote, and that only with a token',
     async () => {
       const addr =
         Object.values(networkInterfaces())
@@ -876,11 +1021,15 @@ describe('process lifecycle and start-up checks', () => {
           .find((i) => i !== undefined && i.family === 'IPv4' && !i.internal)?.address ?? '0.0.0.0';
       const sock = path.join(tmp.dir, 'never.sock');
       const allowedSock = path.join(tmp.dir, 'allowed.sock');
-      const [refused, badMode, noToken, allowed] = [
+      const tokenFile = path.join(tmp.dir, 'remote-token');
+      writeFileSync(tokenFile, 'remote-s3cret\n', { mode: 0o600 });
+      const [refused, badMode, noToken, remoteNoToken, tooManyProcs, allowed] = [
         spawnServer([`unix://${sock}`, `tcp://${addr}:0`]),
         spawnServer(['--socket-mode', '999', `unix://${sock}`]),
         spawnServer(['--auth-token-file', path.join(tmp.dir, 'missing'), `unix://${sock}`]),
-        spawnServer(['--allow-remote', `tcp://${addr}:0`, `unix://${allowedSock}`]),
+        spawnServer(['--allow-remote', `tcp://${addr}:0`, `unix://${sock}`]),
+        spawnServer(['--max-procs', '100000', `unix://${sock}`]),
+        spawnServer(['--allow-remote', '--auth-token-file', tokenFile, `tcp://${addr}:0`, `unix://${allowedSock}`]),
       ];
       expect(await refused.exited).toEqual({ code: 2, signal: null });
       expect(refused.stderr).toContain(`tcp://${addr}:0: not a loopback address`);
@@ -890,13 +1039,21 @@ describe('process lifecycle and start-up checks', () => {
       expect(badMode.stderr).toContain('--socket-mode');
       expect(await noToken.exited).toEqual({ code: 2, signal: null });
       expect(noToken.stderr).toContain('--auth-token-file');
+      // remote syscall access (reboot included) only with a token
+      expect(await remoteNoToken.exited).toEqual({ code: 2, signal: null });
+      expect(remoteNoToken.stderr).toContain('--allow-remote needs --auth-token-file');
+      // pids run to 99999: more processes than that could never be given one
+      expect(await tooManyProcs.exited).toEqual({ code: 2, signal: null });
+      expect(tooManyProcs.stderr).toContain('--max-procs');
       expect(existsSync(sock)).toBe(false);
 
       await allowed.ready();
       const where = allowed.url('tcp');
       expect(where).toMatch(new RegExp(`^tcp://${addr.replace(/\./g, '\\.')}:[1-9]\\d*$`));
       const port = where.slice(where.lastIndexOf(':') + 1);
-      const c = await connect(`tcp://${addr === '0.0.0.0' ? '127.0.0.1' : addr}:${port}`);
+      const remoteUrl = `tcp://${addr === '0.0.0.0' ? '127.0.0.1' : addr}:${port}`;
+      expect(await rejection(connect(remoteUrl))).toMatchObject({ code: 'ENEEDAUTH' });
+      const c = await connect(remoteUrl, { tokenFile });
       expect(await c.getpid()).toBe(c.pid);
       await c.close();
       // SIGINT, like SIGTERM, is a clean stop

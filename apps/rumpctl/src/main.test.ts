@@ -1,12 +1,12 @@
 // rumpctl against a real kernel server (in this process) over a Unix socket.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Kernel, RumpServer } from '@rumpflow/rump-kernel';
+import { Interrupt, Kernel, RumpServer } from '@rumpflow/rump-kernel';
 import { RumpClient } from '@rumpflow/rumpclient';
 import { listenUnix } from '@rumpflow/service';
-import { O } from '@rumpflow/sysproxy';
+import { O, SYSCALLS } from '@rumpflow/sysproxy';
 import { formatTrace, main } from './main.js';
 
 let dir = '';
@@ -14,6 +14,11 @@ let url = '';
 let kernel: Kernel;
 let server: RumpServer;
 let halted = 0;
+// a second kernel that requires a token
+const TOKEN = 'rumpctl-s3cret';
+let authUrl = '';
+let authKernel: Kernel;
+let authServer: RumpServer;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rumpctl-'));
@@ -21,9 +26,13 @@ beforeAll(async () => {
   kernel.onHalt = () => halted++;
   server = new RumpServer(kernel, { listenUnix: (s, p, m) => listenUnix(s, p, m) });
   url = (await server.listen({ kind: 'unix', path: join(dir, 'rump.sock') })).url;
+  authKernel = new Kernel();
+  authServer = new RumpServer(authKernel, { authToken: TOKEN, listenUnix: (s, p, m) => listenUnix(s, p, m) });
+  authUrl = (await authServer.listen({ kind: 'unix', path: join(dir, 'auth.sock') })).url;
 });
 afterAll(async () => {
   await server.close();
+  await authServer.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -88,6 +97,39 @@ describe('rumpctl', () => {
     const h = capture();
     expect(await main(['--help'], {}, h.io)).toBe(0);
     expect(h.out.join('')).toMatch(/Usage: rumpctl/);
+  });
+
+  it('takes the token from --token-file or from RUMP_AUTH_TOKEN in the environment it is given', async () => {
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, `${TOKEN}\n# second line, not part of the token\n`);
+    const none = capture();
+    expect(await main(['ps'], { RUMP_SERVER: authUrl }, none.io)).toBe(1);
+    expect(none.err.join('')).toMatch(/ENEEDAUTH/);
+    const viaEnv = capture();
+    expect(await main(['ps'], { RUMP_SERVER: authUrl, RUMP_AUTH_TOKEN: TOKEN }, viaEnv.io)).toBe(0);
+    expect(viaEnv.out.join('')).toMatch(/rumpctl$/m);
+    const viaFile = capture();
+    expect(await main(['--token-file', tokenFile, 'ps'], { RUMP_SERVER: authUrl }, viaFile.io)).toBe(0);
+    const wrong = capture();
+    expect(await main(['ps'], { RUMP_SERVER: authUrl, RUMP_AUTH_TOKEN: 'guess' }, wrong.io)).toBe(1);
+    expect(wrong.err.join('')).toMatch(/EAUTH/);
+    const missing = capture();
+    expect(await main(['--token-file', join(dir, 'nonesuch'), 'ps'], { RUMP_SERVER: authUrl }, missing.io)).toBe(2);
+    expect(missing.err.join('')).toMatch(/--token-file: .*ENOENT/);
+  });
+
+  it('says when the kernel left processes out of its list', async () => {
+    // ten processes of 1000 fds: more than one /dev/kinfo snapshot holds
+    const big = Array.from({ length: 10 }, (_, i) => authKernel.newProcess(`big${i}`));
+    for (const p of big) for (let i = 0; i < 1000; i++) await authKernel.syscall(p, SYSCALLS.open.number, ['/dev/null', O.RDWR, 0], new Interrupt());
+    try {
+      const c = capture();
+      expect(await main(['ps'], { RUMP_SERVER: authUrl, RUMP_AUTH_TOKEN: TOKEN }, c.io)).toBe(0);
+      expect(c.err.join('')).toMatch(/the kernel listed only the first \d+ processes/);
+      expect(c.out.join('')).toMatch(/big0$/m);
+    } finally {
+      for (const p of big) authKernel.detach(p);
+    }
   });
 
   it('formats trace lines like kdump', () => {

@@ -10,6 +10,8 @@
 // Rump kernels keep NetBSD's RUMP_SERVER URLs: unix:///abs/path, unix://rel/path,
 // tcp://host:port, tcp://[v6]:port.
 
+export * from './backoff.js';
+
 export const OPENFLOW_PORT = 6653;
 export const DEFAULT_PASSIVE_ADDR = '127.0.0.1';
 

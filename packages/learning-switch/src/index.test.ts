@@ -106,6 +106,47 @@ describe('LearningSwitch', () => {
     expect(sw.onMessage(packetIn(3, A, C))).toEqual([]); // A is behind port 3 itself
   });
 
+  it('deletes the flows toward a host that moved, which its old port would keep alive', () => {
+    const sw = new LearningSwitch({ cookie: 0x42n });
+    sw.onMessage(packetIn(1, BCAST, A));
+    sw.onMessage(packetIn(2, BCAST, B));
+    // B talks to A: flow in_port=2,eth_src=B,eth_dst=A -> output:1
+    expect(sendable(sw.onMessage(packetIn(2, A, B)))[0]).toMatchObject({ command: 0, instructions: [{ actions: [{ port: 1 }] }] });
+    // A shows up on port 3, talking to B
+    const out = sendable(sw.onMessage(packetIn(3, B, A)));
+    expect(out.map((m) => m.type)).toEqual(['FLOW_MOD', 'FLOW_MOD', 'PACKET_OUT']);
+    expect(out[0]).toMatchObject({
+      type: 'FLOW_MOD',
+      command: 3, // DELETE (non-strict: every flow whose match includes eth_dst=A)
+      tableId: 0xff,
+      cookie: 0x42n,
+      cookieMask: 0xffffffffffffffffn,
+      outPort: 1, // only those that still output to the old port
+      match: [{ field: 'ETH_DST', value: A }],
+    });
+    expect(out[1]).toMatchObject({ command: 0, match: [{ field: 'IN_PORT', value: 3 }, { field: 'ETH_SRC', value: A }, { field: 'ETH_DST', value: B }] });
+    expect(sw.lookup(A)).toBe(3);
+    // seen again on the same port: nothing more to delete
+    expect(sendable(sw.onMessage(packetIn(3, BCAST, A))).map((m) => m.type)).toEqual(['PACKET_OUT']);
+    // and a move with a broadcast packet deletes too, before the flood
+    const back = sendable(sw.onMessage(packetIn(1, BCAST, A)));
+    expect(back.map((m) => m.type)).toEqual(['FLOW_MOD', 'PACKET_OUT']);
+    expect(back[0]).toMatchObject({ command: 3, outPort: 3, match: [{ field: 'ETH_DST', value: A }] });
+  });
+
+  it('lets go of a buffered packet whose destination is behind its own in port (PACKET_OUT, no actions)', () => {
+    const sw = new LearningSwitch();
+    sw.onMessage(packetIn(2, BCAST, A));
+    const out = sendable(sw.onMessage(packetIn(2, A, B, 77)));
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ type: 'PACKET_OUT', bufferId: 77, inPort: 2, actions: [] });
+    expect((out[0] as Extract<Message, { type: 'PACKET_OUT' }>).data.length).toBe(0);
+    // unbuffered: nothing to release, nothing sent
+    expect(sw.onMessage(packetIn(2, A, B))).toEqual([]);
+    expect(sw.stats.dropped).toBe(2);
+    expect(sw.stats.forwarded).toBe(0);
+  });
+
   it('bounds the table, evicting the least recently seen, and ages entries', () => {
     let t = 0;
     const sw = new LearningSwitch({ maxMacs: 2, ageMs: 1000, now: () => t });
@@ -136,6 +177,26 @@ describe('LearningSwitch', () => {
     expect(sw.lookup(A)).toBe(1);
     // a port coming up changes nothing
     expect(sw.onMessage(decode(encode({ type: 'PORT_STATUS', xid: 0, reason: 0, desc: { ...port, portNo: 5, state: 4 } })))).toEqual([]);
+  });
+
+  it('forgets hosts behind a port that is deleted (PORT_STATUS reason DELETE), and deletes its flows', () => {
+    const sw = new LearningSwitch();
+    sw.onMessage(packetIn(1, BCAST, A));
+    sw.onMessage(packetIn(4, BCAST, B));
+    sw.onMessage(packetIn(4, BCAST, C));
+    // the port is gone; its last description may still say it is up
+    const port = { portNo: 4, hwAddr: '00:00:00:00:00:04', name: 'vx4', config: 0, state: 0, curr: 0, advertised: 0, supported: 0, peer: 0, currSpeed: 0, maxSpeed: 0 };
+    const out = sendable(sw.onMessage(decode(encode({ type: 'PORT_STATUS', xid: 0, reason: 1, desc: port }))));
+    expect(out).toEqual([
+      expect.objectContaining({ type: 'FLOW_MOD', command: 3, tableId: 0xff, cookieMask: 0xffffffffffffffffn, outPort: 4, match: [] }),
+      expect.objectContaining({ type: 'FLOW_MOD', command: 3, tableId: 0xff, outPort: OFPP.ANY, match: [{ field: 'IN_PORT', value: 4 }] }),
+    ]);
+    expect(sw.lookup(B)).toBeUndefined();
+    expect(sw.lookup(C)).toBeUndefined();
+    expect(sw.lookup(A)).toBe(1);
+    expect(sw.table().map((e) => e.mac)).toEqual([A]);
+    // no address is learned there any more: the flows are deleted all the same
+    expect(sendable(sw.onMessage(decode(encode({ type: 'PORT_STATUS', xid: 0, reason: 1, desc: port }))))).toHaveLength(2);
   });
 
   it('forgets a destination whose flow idled out unseen', () => {

@@ -3,8 +3,9 @@
 // built-in controller: a table-miss entry sends unknown traffic to the controller; each
 // PACKET_IN teaches the source address's port; a known destination gets a flow
 // (in_port + eth_src + eth_dst -> output, idle timeout) and the packet is sent on; an
-// unknown or group destination is flooded. No I/O: messages in, messages out, time from a
-// clock the caller gives.
+// unknown or group destination is flooded. A host seen on a new port has its flows toward
+// the old port deleted. No I/O: messages in, messages out, time from a clock the caller
+// gives.
 
 import {
   OFPCML,
@@ -55,6 +56,8 @@ export interface LearningStats {
   flowsInstalled: number;
   learned: number;
   moved: number;
+  /** Packets dropped because their destination is behind the port they came in on. */
+  dropped: number;
   aged: number;
   evicted: number;
 }
@@ -64,7 +67,17 @@ export class LearningSwitch {
   private readonly macs = new Map<string, { port: number; lastSeen: number }>();
   private readonly opts: Required<Omit<LearningOptions, 'now'>>;
   private readonly now: () => number;
-  readonly stats: LearningStats = { packetIns: 0, flooded: 0, forwarded: 0, flowsInstalled: 0, learned: 0, moved: 0, aged: 0, evicted: 0 };
+  readonly stats: LearningStats = {
+    packetIns: 0,
+    flooded: 0,
+    forwarded: 0,
+    flowsInstalled: 0,
+    learned: 0,
+    moved: 0,
+    dropped: 0,
+    aged: 0,
+    evicted: 0,
+  };
 
   constructor(options: LearningOptions = {}) {
     this.opts = {
@@ -148,10 +161,15 @@ export class LearningSwitch {
     return n;
   }
 
-  private learn(mac: string, port: number): void {
+  /** Learn `mac` on `port`; returns the port it was on before if it moved there. */
+  private learn(mac: string, port: number): number | undefined {
     const old = this.macs.get(mac);
+    let movedFrom: number | undefined;
     if (old) {
-      if (old.port !== port) this.stats.moved++;
+      if (old.port !== port) {
+        this.stats.moved++;
+        movedFrom = old.port;
+      }
       this.macs.delete(mac); // re-insert: Map order is recency order
     } else {
       this.stats.learned++;
@@ -162,6 +180,7 @@ export class LearningSwitch {
       }
     }
     this.macs.set(mac, { port, lastSeen: this.now() });
+    return movedFrom;
   }
 
   private onPacketIn(pi: MessageOf<'PACKET_IN'>): UnsentMessage[] {
@@ -172,15 +191,24 @@ export class LearningSwitch {
     const dst = macStr(pi.data, 0);
     const src = macStr(pi.data, 6);
     const srcIsGroup = (pi.data[6]! & 1) === 1;
-    if (!srcIsGroup) this.learn(src, inPort);
+    const movedFrom = srcIsGroup ? undefined : this.learn(src, inPort);
+    // the host moved: our flows toward it still output to its old port, and its own traffic
+    // toward it would keep them alive; delete them (any table, this core's cookie only)
+    const out0: UnsentMessage[] = movedFrom === undefined ? [] : [this.deleteFlowsTo(src, movedFrom)];
 
     const out = (pi.data[0]! & 1) === 1 ? undefined : this.lookup(dst);
     const data = pi.bufferId === OFP_NO_BUFFER ? pi.data : new Uint8Array(0);
     if (out === undefined || srcIsGroup) {
       this.stats.flooded++;
-      return [this.packetOut(pi, inPort, OFPP.FLOOD, data)];
+      return [...out0, this.packetOut(pi, inPort, OFPP.FLOOD, data)];
     }
-    if (out === inPort) return []; // the destination is behind the port it came in on
+    if (out === inPort) {
+      // the destination is behind the port it came in on: drop the packet, and let go of a
+      // buffered one (a PACKET_OUT without actions)
+      this.stats.dropped++;
+      if (pi.bufferId === OFP_NO_BUFFER) return out0;
+      return [...out0, { type: 'PACKET_OUT', bufferId: pi.bufferId, inPort, actions: [], data: new Uint8Array(0) }];
+    }
     this.stats.forwarded++;
     this.stats.flowsInstalled++;
     const flow = this.flowMod({
@@ -196,8 +224,20 @@ export class LearningSwitch {
       // a buffered packet is released by the flow itself
       bufferId: pi.bufferId,
     });
-    if (pi.bufferId !== OFP_NO_BUFFER) return [flow];
-    return [flow, this.packetOut(pi, inPort, out, data)];
+    if (pi.bufferId !== OFP_NO_BUFFER) return [...out0, flow];
+    return [...out0, flow, this.packetOut(pi, inPort, out, data)];
+  }
+
+  /** FLOW_MOD DELETE of this core's flows, in every table, matching eth_dst=mac that output to `port`. */
+  private deleteFlowsTo(mac: string, port: number): UnsentMessage {
+    return this.flowMod({
+      command: OFPFC.DELETE,
+      cookieMask: 0xffffffffffffffffn,
+      outPort: port,
+      priority: 0,
+      match: [{ field: 'ETH_DST', value: mac }],
+      instructions: [],
+    });
   }
 
   private onPortStatus(ps: MessageOf<'PORT_STATUS'>): UnsentMessage[] {
@@ -205,15 +245,9 @@ export class LearningSwitch {
     const down =
       ps.reason === OFPPR.DELETE || (ps.desc.state & OFPPS.LINK_DOWN) !== 0 || (ps.desc.config & OFPPC.PORT_DOWN) !== 0;
     if (!down) return [];
-    let removed = 0;
-    for (const [mac, e] of this.macs) {
-      if (e.port === port) {
-        this.macs.delete(mac);
-        removed++;
-      }
-    }
-    if (removed === 0) return [];
-    // flows toward the port and from it are stale: delete ours
+    for (const [mac, e] of this.macs) if (e.port === port) this.macs.delete(mac);
+    // flows toward the port and from it are stale: delete ours, even when no address is
+    // learned there any more (one that aged out can still have a flow kept alive by traffic)
     return [
       this.flowMod({ command: OFPFC.DELETE, cookieMask: 0xffffffffffffffffn, outPort: port, priority: 0, match: [], instructions: [] }),
       this.flowMod({

@@ -1,4 +1,4 @@
 // @rumpflow/openflow-connection — OpenFlow 1.3 connections over any duplex stream.
 export * from './connection.js';
 export * from './transport.js';
-export * from './manual-timers.js';
+// ManualTimers (tests): "@rumpflow/openflow-connection/testing"

@@ -1,9 +1,8 @@
 // Actions (section 7.2.5) and instructions (section 7.2.4), declared once each.
 
-import { OFPET } from './errors.js';
+import { errPair } from './errors.js';
 import {
   type Codec,
-  type ErrorPair,
   type Infer,
   alignPad,
   bytes,
@@ -21,12 +20,12 @@ import {
 } from './layout.js';
 import { oxmCodec } from './oxm.js';
 
-const A_LEN: ErrorPair = [OFPET.BAD_ACTION, 1];
-const A_TYPE: ErrorPair = [OFPET.BAD_ACTION, 0];
-const A_SET_LEN: ErrorPair = [OFPET.BAD_ACTION, 14];
-const A_SET_TYPE: ErrorPair = [OFPET.BAD_ACTION, 13];
-const I_LEN: ErrorPair = [OFPET.BAD_INSTRUCTION, 7];
-const I_TYPE: ErrorPair = [OFPET.BAD_INSTRUCTION, 0];
+const A_LEN = errPair('BAD_ACTION', 'BAD_LEN');
+const A_TYPE = errPair('BAD_ACTION', 'BAD_TYPE');
+const A_SET_LEN = errPair('BAD_ACTION', 'BAD_SET_LEN');
+const A_SET_TYPE = errPair('BAD_ACTION', 'BAD_SET_TYPE');
+const I_LEN = errPair('BAD_INSTRUCTION', 'BAD_LEN');
+const I_TYPE = errPair('BAD_INSTRUCTION', 'UNKNOWN_INST');
 
 const a = { lenErr: A_LEN };
 const len = selfLength(2);
@@ -144,7 +143,7 @@ export type InstructionId = Infer<typeof instructionId>;
 export const bucket = struct(
   'bucket',
   { len, weight: u16, watchPort: u32, watchGroup: u32, pad0: pad(4), actions: nested(actions) },
-  { lenErr: [OFPET.GROUP_MOD_FAILED, 12] },
+  { lenErr: errPair('GROUP_MOD_FAILED', 'BAD_BUCKET') },
 );
 export type Bucket = Infer<typeof bucket>;
 export const buckets: Codec<Bucket[]> = list(bucket);

@@ -116,10 +116,14 @@ export const OFPIEH = {
   UNSEQ: 1 << 8,
 } as const;
 
-/** Ethernet types the OXM prerequisites name. */
+/**
+ * Ethernet types: the one table of them in rumpflow (OXM prerequisites, push/pop actions, the
+ * formatter's and flow syntax's protocol words, and @rumpflow/packet's parser and builders).
+ */
 export const ETH_TYPE = {
   IPV4: 0x0800,
   ARP: 0x0806,
+  RARP: 0x8035,
   VLAN: 0x8100,
   QINQ: 0x88a8,
   IPV6: 0x86dd,

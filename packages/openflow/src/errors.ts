@@ -134,11 +134,25 @@ export const ERROR_CODES = {
   EXPERIMENTER: [],
 } as const satisfies Record<ErrorTypeName, readonly string[]>;
 
-type CodeName<T extends ErrorTypeName> = (typeof ERROR_CODES)[T][number];
+/** The code names of an error type. */
+export type CodeName<T extends ErrorTypeName> = (typeof ERROR_CODES)[T][number];
 
 /** Numeric code of a named error, e.g. errorCode('BAD_MATCH', 'BAD_PREREQ') === 9. */
 export function errorCode<T extends ErrorTypeName>(type: T, code: CodeName<T>): number {
   return (ERROR_CODES[type] as readonly string[]).indexOf(code);
+}
+
+/** An OpenFlow error as numbers: [type, code]. */
+export type ErrorPair = readonly [type: number, code: number];
+
+/**
+ * The [type, code] numbers of a named error, e.g. errPair('BAD_ACTION', 'BAD_LEN') is [2, 1].
+ * Codecs declare the errors they throw with this, never as bare numbers.
+ */
+export function errPair<T extends ErrorTypeName>(type: T, code: CodeName<T>): ErrorPair {
+  const c = errorCode(type, code);
+  if (c < 0) throw new RangeError(`no error code ${type}/${String(code)}`);
+  return [OFPET[type], c] as const;
 }
 
 const TYPE_NAMES = new Map<number, ErrorTypeName>(

@@ -952,12 +952,13 @@ const plainActionArb: fc.Arbitrary<Action> = fc.oneof(
   bits(16).map((maxLen): Action => ({ type: 'OUTPUT', port: OFPP.CONTROLLER, maxLen })),
   fc.integer({ min: 0, max: OFPG.MAX }).map((groupId): Action => ({ type: 'GROUP', groupId })),
   bits(32).map((queueId): Action => ({ type: 'SET_QUEUE', queueId })),
-  fc.constantFrom<Action>(
-    { type: 'COPY_TTL_OUT' },
-    { type: 'COPY_TTL_IN' },
-    { type: 'POP_PBB' },
-    { type: 'PUSH_PBB', ethertype: 0x88e7 },
-  ),
+  fc.constantFrom<Action>({ type: 'COPY_TTL_OUT' }, { type: 'COPY_TTL_IN' }),
+);
+
+/** PBB encapsulation: changes what the packet is (its ethertype), like the pushes and pops. */
+const pbbActionArb: fc.Arbitrary<Action> = fc.constantFrom<Action>(
+  { type: 'POP_PBB' },
+  { type: 'PUSH_PBB', ethertype: 0x88e7 },
 );
 
 /** Actions for a flow of this protocol, then maybe one that changes what the packet is. */
@@ -987,6 +988,7 @@ function actionsArb(p: Proto, vlan: boolean): fc.Arbitrary<Action[]> {
     fc.constant([]),
     fc.constantFrom(0x8100, 0x88a8).map((ethertype): Action[] => [{ type: 'PUSH_VLAN', ethertype }]),
     fc.constantFrom(0x8847, 0x8848).map((ethertype): Action[] => [{ type: 'PUSH_MPLS', ethertype }]),
+    pbbActionArb.map((a) => [a]),
     ...(vlan ? [fc.constant<Action[]>([{ type: 'POP_VLAN' }])] : []),
     ...(mpls ? [bits(16).map((ethertype): Action[] => [{ type: 'POP_MPLS', ethertype }])] : []),
   ];
@@ -1002,7 +1004,7 @@ function instructionsArb(p: Proto, vlan: boolean, tableId: number): fc.Arbitrary
       opt(fc.oneof(fc.integer({ min: 1, max: OFPM.MAX }), fc.constantFrom(OFPM.SLOWPATH, OFPM.CONTROLLER))),
       opt(actionsArb(p, vlan).filter((a) => a.length > 0)),
       fc.boolean(),
-      opt(fc.array(plainActionArb, { maxLength: 3 })),
+      opt(fc.array(fc.oneof(plainActionArb, pbbActionArb), { maxLength: 3 })),
       opt(
         fc.tuple(
           fc.bigInt({ min: 0n, max: 0xffffffffffffffffn }),

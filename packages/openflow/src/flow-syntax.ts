@@ -16,7 +16,7 @@
 // apply_actions(...)), so formatFlowSpec's text always reads back.
 
 import type { Action, ActionType, Instruction } from './actions.js';
-import { OFPCML, OFPFC, OFPFF, OFPG, OFPM, OFPP, OFPTT, OFP_NO_BUFFER } from './constants.js';
+import { ETH_TYPE, OFPCML, OFPFC, OFPFF, OFPG, OFPM, OFPP, OFPTT, OFP_NO_BUFFER } from './constants.js';
 import { formatInstructions, formatMatch, formatPort } from './format.js';
 import { macStr } from './layout.js';
 import type { FlowMod } from './messages.js';
@@ -316,10 +316,10 @@ interface FieldKey {
   readonly stage: 0 | 1 | 2;
 }
 
-const IPV4 = 0x0800;
-const IPV6 = 0x86dd;
+const IPV4 = ETH_TYPE.IPV4;
+const IPV6 = ETH_TYPE.IPV6;
 const isIp = (p: Protocol): boolean => p.ethType === IPV4 || p.ethType === IPV6;
-const isArp = (p: Protocol): boolean => p.ethType === 0x0806 || p.ethType === 0x8035;
+const isArp = (p: Protocol): boolean => p.ethType === ETH_TYPE.ARP || p.ethType === ETH_TYPE.RARP;
 
 /** nw_src, nw_dst and nw_proto mean the ARP fields in an ARP flow. */
 const arpOr =
@@ -410,10 +410,10 @@ const SHORTHANDS: Readonly<Record<string, Partial<Protocol>>> = {
   udp6: { ethType: IPV6, ipProto: 17 },
   sctp: { ethType: IPV4, ipProto: 132 },
   sctp6: { ethType: IPV6, ipProto: 132 },
-  arp: { ethType: 0x0806 },
-  rarp: { ethType: 0x8035 },
-  mpls: { ethType: 0x8847 },
-  mplsm: { ethType: 0x8848 },
+  arp: { ethType: ETH_TYPE.ARP },
+  rarp: { ethType: ETH_TYPE.RARP },
+  mpls: { ethType: ETH_TYPE.MPLS },
+  mplsm: { ethType: ETH_TYPE.MPLS_MCAST },
 };
 
 /** The order in which Open vSwitch encodes OXMs (nx_put_raw): prerequisites come first. */
@@ -594,11 +594,11 @@ function vlanFields(words: readonly VlanWord[], fields: MatchFields): void {
 }
 
 const ETH_WORDS: Readonly<Record<number, string>> = {
-  0x0800: 'ip',
-  0x86dd: 'ipv6',
-  0x0806: 'arp',
-  0x8847: 'mpls',
-  0x8848: 'mplsm',
+  [ETH_TYPE.IPV4]: 'ip',
+  [ETH_TYPE.IPV6]: 'ipv6',
+  [ETH_TYPE.ARP]: 'arp',
+  [ETH_TYPE.MPLS]: 'mpls',
+  [ETH_TYPE.MPLS_MCAST]: 'mplsm',
 };
 const PROTO_WORDS: Readonly<Record<number, string>> = {
   1: 'icmp',
@@ -717,7 +717,7 @@ function setEthType(s: PacketState, ethType: number): void {
 
 const IP_FLOW = { test: (s: PacketState) => isIp(protocolOf(s)), needs: 'an IP flow (ip or ipv6)' };
 const MPLS_FLOW = {
-  test: (s: PacketState) => s.values.get('ETH_TYPE') === 0x8847 || s.values.get('ETH_TYPE') === 0x8848,
+  test: (s: PacketState) => s.values.get('ETH_TYPE') === ETH_TYPE.MPLS || s.values.get('ETH_TYPE') === ETH_TYPE.MPLS_MCAST,
   needs: 'an MPLS flow (mpls, mplsm or push_mpls)',
 };
 const VLAN_FLOW = { test: (s: PacketState) => s.vlan, needs: 'a VLAN (dl_vlan in the match, or push_vlan)' };
@@ -859,7 +859,7 @@ const MOD_KEYS: Readonly<Record<string, FieldKey>> = {
 
 /** mod_vlan_vid and mod_vlan_pcp push an 802.1Q header first where the packet has none. */
 function modVlan(field: 'VLAN_VID' | 'VLAN_PCP', value: number, c: ActionContext): void {
-  if (!c.state.vlan) emit(c, { type: 'PUSH_VLAN', ethertype: 0x8100 });
+  if (!c.state.vlan) emit(c, { type: 'PUSH_VLAN', ethertype: ETH_TYPE.VLAN });
   emit(c, { type: 'SET_FIELD', field: { field, value } });
 }
 
@@ -905,12 +905,12 @@ const ACTIONS: Readonly<Record<string, ActionParser>> = {
   mod_vlan_vid: (arg, c) =>
     modVlan('VLAN_VID', CFI | int(required(arg, c.token, 'VLAN id'), c.token, 0xfff), c),
   mod_vlan_pcp: (arg, c) => modVlan('VLAN_PCP', int(required(arg, c.token, 'VLAN PCP'), c.token, 7), c),
-  push_vlan: (arg, c) => emit(c, { type: 'PUSH_VLAN', ethertype: ethertype(arg, c.token, [0x8100, 0x88a8]) }),
+  push_vlan: (arg, c) => emit(c, { type: 'PUSH_VLAN', ethertype: ethertype(arg, c.token, [ETH_TYPE.VLAN, ETH_TYPE.QINQ]) }),
   pop_vlan: noArg({ type: 'POP_VLAN' }),
   strip_vlan: noArg({ type: 'POP_VLAN' }),
-  push_mpls: (arg, c) => emit(c, { type: 'PUSH_MPLS', ethertype: ethertype(arg, c.token, [0x8847, 0x8848]) }),
+  push_mpls: (arg, c) => emit(c, { type: 'PUSH_MPLS', ethertype: ethertype(arg, c.token, [ETH_TYPE.MPLS, ETH_TYPE.MPLS_MCAST]) }),
   pop_mpls: (arg, c) => emit(c, { type: 'POP_MPLS', ethertype: ethertype(arg, c.token) }),
-  push_pbb: (arg, c) => emit(c, { type: 'PUSH_PBB', ethertype: ethertype(arg, c.token, [0x88e7]) }),
+  push_pbb: (arg, c) => emit(c, { type: 'PUSH_PBB', ethertype: ethertype(arg, c.token, [ETH_TYPE.PBB]) }),
   pop_pbb: noArg({ type: 'POP_PBB' }),
   dec_ttl: noArg({ type: 'DEC_NW_TTL' }),
   set_nw_ttl: ttl('SET_NW_TTL'),

@@ -9,6 +9,7 @@ import { type Message, OFPT, decode, encode } from './messages.js';
 import { type MultipartReply, type MultipartRequest, OFPMP } from './multipart.js';
 import { type Match, type OxmBasic, OXM_FIELDS, type OxmFieldName } from './oxm.js';
 import type { Port, TableFeatures } from './structures.js';
+import { flowMod } from '../test/fixtures.js';
 
 interface Case {
   name: string;
@@ -554,23 +555,7 @@ const messages: Message[] = [
     actions: [out(OFPP.FLOOD)],
     data,
   },
-  {
-    type: 'FLOW_MOD',
-    xid,
-    cookie: 0n,
-    cookieMask: 0n,
-    tableId: 0,
-    command: 0,
-    idleTimeout: 0,
-    hardTimeout: 0,
-    priority: 100,
-    bufferId: OFP_NO_BUFFER,
-    outPort: OFPP.ANY,
-    outGroup: OFPG.ANY,
-    flags: 1,
-    match,
-    instructions: everyInstruction,
-  },
+  flowMod(match, everyInstruction, { xid, priority: 100, flags: 1 }),
   {
     type: 'GROUP_MOD',
     xid,

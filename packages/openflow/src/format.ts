@@ -7,6 +7,7 @@
 import type { Action, Bucket, Instruction } from './actions.js';
 import { OFPAT } from './actions.js';
 import {
+  ETH_TYPE,
   OFPC,
   OFPFF,
   OFPG,
@@ -306,10 +307,10 @@ const IPV4_PROTOS: Readonly<Record<number, string>> = {
 };
 const IPV6_PROTOS: Readonly<Record<number, string>> = { 6: 'tcp6', 17: 'udp6', 58: 'icmp6', 132: 'sctp6' };
 const ETH_SHORTHANDS: Readonly<Record<number, string>> = {
-  0x0806: 'arp',
-  0x8035: 'rarp',
-  0x8847: 'mpls',
-  0x8848: 'mplsm',
+  [ETH_TYPE.ARP]: 'arp',
+  [ETH_TYPE.RARP]: 'rarp',
+  [ETH_TYPE.MPLS]: 'mpls',
+  [ETH_TYPE.MPLS_MCAST]: 'mplsm',
 };
 
 type Fields = ReadonlyMap<OxmFieldName, OxmBasic>;
@@ -322,8 +323,8 @@ interface Shorthand {
 }
 
 const IP_SHORTHANDS: Readonly<Record<number, readonly [string, Readonly<Record<number, string>>]>> = {
-  0x0800: ['ip', IPV4_PROTOS],
-  0x86dd: ['ipv6', IPV6_PROTOS],
+  [ETH_TYPE.IPV4]: ['ip', IPV4_PROTOS],
+  [ETH_TYPE.IPV6]: ['ipv6', IPV6_PROTOS],
 };
 
 function numberOf(fields: Fields, name: OxmFieldName): number | undefined {

@@ -25,6 +25,31 @@ describe('MessageFramer', () => {
     expect(decode(b as Uint8Array)).toMatchObject({ type: 'ECHO_REQUEST', xid: 2 });
   });
 
+  it('copies a message straddling chunks once; the messages after it in the last chunk are views', () => {
+    const f = new MessageFramer();
+    const a = echo(1, 40);
+    expect(f.push(a.subarray(0, 20))).toEqual([]);
+    const last = Buffer.concat([a.subarray(20), echo(2, 4), echo(3, 4)]);
+    const out = f.push(last);
+    expect(out.map((m) => decode(m).xid)).toEqual([1, 2, 3]);
+    expect(out[0]?.buffer).not.toBe(last.buffer);
+    expect(out[1]?.buffer).toBe(last.buffer);
+    expect(out[2]?.buffer).toBe(last.buffer);
+  });
+
+  it('carries the first 64 bytes of the bad message, and no more', () => {
+    const bad = Buffer.alloc(200, 0xab);
+    bad.writeUInt16BE(4, 2);
+    try {
+      new MessageFramer().push(Buffer.concat([echo(1, 0), bad]));
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(FramingError);
+      expect(Buffer.from((e as FramingError).data).equals(bad.subarray(0, 64))).toBe(true);
+      expect((e as FramingError).message).toBe('BAD_REQUEST/BAD_LEN: stream framing lost: message length 4 (allowed 8..65535)');
+    }
+  });
+
   it('holds at most one partial message', () => {
     const f = new MessageFramer();
     expect(f.push(echo(1, 10).subarray(0, 5))).toEqual([]);

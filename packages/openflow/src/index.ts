@@ -11,4 +11,4 @@ export * from './framer.js';
 export * from './format.js';
 export * from './flow-syntax.js';
 export * from './json.js';
-export { RAW, rawOf, macStr, macPut, type Codec, type Reader, type Writer, readerOf, writerOf } from './layout.js';
+export { RAW, rawOf, macStr, macPut, type Codec, type Cursor, type Reader, type Writer, cursorOf, readerOf, writerOf } from './layout.js';

@@ -13,21 +13,23 @@
 //   property, and the encoder sends them back: padding you received is padding you send.
 // - Byte strings (`bytes`) are views into the decoded buffer, not copies.
 
-import { OfpError, ERROR_DATA_LEN } from './errors.js';
+import { ERROR_DATA_LEN, type ErrorPair, OfpError, errPair } from './errors.js';
 
-/** Decoding state: the whole message (for ERROR data), a view of it and the read position. */
-export interface Reader {
+/**
+ * A position in a message buffer: the bytes (the whole message, for ERROR data), a DataView of
+ * them and the read or write position. Decoders read through one, encoders write through one
+ * over a buffer sized exactly by `size()`.
+ */
+export interface Cursor {
   readonly b: Uint8Array;
   readonly dv: DataView;
   pos: number;
 }
 
-/** Encoding state over a buffer sized exactly by `size()`. */
-export interface Writer {
-  readonly b: Uint8Array;
-  readonly dv: DataView;
-  pos: number;
-}
+/** Decoding state (a Cursor). */
+export type Reader = Cursor;
+/** Encoding state (a Cursor). */
+export type Writer = Cursor;
 
 /** A compiled codec for one structure or list. `end` bounds what decode may read. */
 export interface Codec<T> {
@@ -38,8 +40,6 @@ export interface Codec<T> {
   size(v: T): number;
   write(w: Writer, v: T): void;
 }
-
-export type ErrorPair = readonly [type: number, code: number];
 
 /** Hidden property holding non-canonical padding and strings received, by field name. */
 export const RAW: unique symbol = Symbol('rumpflow.openflow.raw');
@@ -53,13 +53,12 @@ export function setRaw(v: object, raw: RawBytes): void {
   Object.defineProperty(v, RAW, { value: raw, enumerable: false, configurable: true, writable: true });
 }
 
-export function readerOf(b: Uint8Array): Reader {
+export function cursorOf(b: Uint8Array): Cursor {
   return { b, dv: new DataView(b.buffer, b.byteOffset, b.byteLength), pos: 0 };
 }
 
-export function writerOf(b: Uint8Array): Writer {
-  return { b, dv: new DataView(b.buffer, b.byteOffset, b.byteLength), pos: 0 };
-}
+export const readerOf: (b: Uint8Array) => Reader = cursorOf;
+export const writerOf: (b: Uint8Array) => Writer = cursorOf;
 
 /** The error a decoder throws; its data is the start of the message being decoded. */
 export function fail(r: Reader, err: ErrorPair, what: string): OfpError {
@@ -99,10 +98,41 @@ export interface Field<T, H extends boolean = false> {
   readonly gen: FieldGen;
 }
 
+/** The DataView methods reading and writing an unsigned big-endian number of `bytes` bytes. */
+function access(bytes: 1 | 2 | 4): { get: string; set: string } {
+  const bits = 8 * bytes;
+  return { get: `getUint${bits}`, set: `setUint${bits}` };
+}
+
+/**
+ * Statements checking that `x` (an expression) is an integer in 0..max before it is written;
+ * anything else is a TypeError naming the field (`what`), never a silently wrapped number.
+ */
+function rangeCheck(x: string, bits: number, what: string): string {
+  return `if (!(${x} >= 0 && ${x} <= ${2 ** bits - 1} && ${x} % 1 === 0)) throw new TypeError(${JSON.stringify(
+    `${what}: not a ${bits}-bit unsigned integer: `,
+  )} + ${x});`;
+}
+
+/** Throw a TypeError naming the field unless `x` is an integer of at most `bits` bits. */
+export function checkUint(x: unknown, bits: number, what: string): number {
+  if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > 2 ** bits - 1) {
+    throw new TypeError(`${what}: not a ${bits}-bit unsigned integer: ${String(x)}`);
+  }
+  return x;
+}
+
+/** Throw a TypeError naming the field unless `x` is a bigint of at most 64 bits. */
+export function checkU64(x: unknown, what: string): bigint {
+  if (typeof x !== 'bigint' || x < 0n || x > 0xffffffffffffffffn) {
+    throw new TypeError(`${what}: not a 64-bit unsigned bigint: ${String(x)}`);
+  }
+  return x;
+}
+
 // Numbers. `check` adds a decode-time test (enumerations and flag masks).
 function num(bytes: 1 | 2 | 4, check?: { test: (v: string) => string; err: ErrorPair; what: string }): Field<number> {
-  const get = bytes === 1 ? 'getUint8' : bytes === 2 ? 'getUint16' : 'getUint32';
-  const set = bytes === 1 ? 'setUint8' : bytes === 2 ? 'setUint16' : 'setUint32';
+  const { get, set } = access(bytes);
   return {
     gen: {
       fixed: bytes,
@@ -116,10 +146,7 @@ function num(bytes: 1 | 2 | 4, check?: { test: (v: string) => string; err: Error
         }
         return s;
       },
-      enc: (o, key) =>
-        `{ const x = ${o}.${key}; if (!(x >= 0 && x <= ${2 ** (8 * bytes) - 1} && x % 1 === 0)) throw new TypeError(${JSON.stringify(
-          `${key}: not a ${8 * bytes}-bit unsigned integer: `,
-        )} + x); dv.${set}(p, x); } p += ${bytes};\n`,
+      enc: (o, key) => `{ const x = ${o}.${key}; ${rangeCheck('x', 8 * bytes, key)} dv.${set}(p, x); } p += ${bytes};\n`,
     },
   };
 }
@@ -133,10 +160,7 @@ export const u64: Field<bigint> = {
     fixed: 8,
     hidden: false,
     dec: (l) => `const ${l} = dv.getBigUint64(p); p += 8;\n`,
-    enc: (o, key) =>
-      `{ const x = ${o}.${key}; if (typeof x !== 'bigint' || x < 0n || x > 0xffffffffffffffffn) throw new TypeError(${JSON.stringify(
-        `${key}: not a 64-bit unsigned bigint: `,
-      )} + x); dv.setBigUint64(p, x); } p += 8;\n`,
+    enc: (o, key) => `dv.setBigUint64(p, checkU64(${o}.${key}, ${JSON.stringify(key)})); p += 8;\n`,
   },
 };
 
@@ -153,7 +177,7 @@ export function flags(bytes: 1 | 2 | 4, mask: number, err: ErrorPair): Field<num
 
 /** The discriminant of a union variant: on the wire a number, in the object a literal name. */
 export function tag<N extends string>(name: N, value: number, bytes: 1 | 2 | 4 = 2): Field<N> {
-  const set = bytes === 1 ? 'setUint8' : bytes === 2 ? 'setUint16' : 'setUint32';
+  const { set } = access(bytes);
   return {
     gen: {
       fixed: bytes,
@@ -190,7 +214,12 @@ export const mac: Field<string> = {
   },
 };
 
-/** A NUL-padded character array of n bytes, as a string. */
+/**
+ * A NUL-terminated, NUL-padded character array of n bytes (port, table and description names),
+ * as a string of at most n - 1 bytes of UTF-8. A name received without its NUL (all n bytes
+ * used) decodes, and is kept to be sent back as received; encoding a longer string than
+ * n - 1 bytes is a TypeError.
+ */
 export function str(n: number): Field<string> {
   return {
     gen: {
@@ -201,7 +230,9 @@ export function str(n: number): Field<string> {
           key,
         )}] = b.slice(p, p + ${n}); p += ${n};\n`,
       enc: (o, key) =>
-        `{ const x = ${o}[RAW]?.[${JSON.stringify(key)}]; if (x !== undefined && cstr(x, 0, ${n}) === ${o}.${key}) b.set(x, p); else cstrPut(b, p, ${n}, ${o}.${key}); } p += ${n};\n`,
+        `{ const x = ${o}[RAW]?.[${JSON.stringify(key)}]; if (x !== undefined && cstr(x, 0, ${n}) === ${o}.${key}) b.set(x, p); else cstrPut(b, p, ${n}, ${o}.${key}, ${JSON.stringify(
+          key,
+        )}); } p += ${n};\n`,
     },
   };
 }
@@ -217,7 +248,9 @@ export function u32s(n: number): Field<number[]> {
       enc: (o, key) =>
         `{ const x = ${o}.${key}; if (x.length !== ${n}) throw new TypeError(${JSON.stringify(
           `${key}: expected ${n} words`,
-        )}); for (let i = 0; i < ${n}; i++) dv.setUint32(p + 4 * i, x[i]); } p += ${4 * n};\n`,
+        )}); for (let i = 0; i < ${n}; i++) dv.setUint32(p + 4 * i, checkUint(x[i], 32, ${JSON.stringify(
+          `${key}[`,
+        )} + i + "]")); } p += ${4 * n};\n`,
     },
   };
 }
@@ -268,8 +301,7 @@ export function named<N extends string>(name: N): Field<N> {
 
 /** A byte that must hold `value`; anything else is the error `err` (the header's version). */
 export function constant(bytes: 1 | 2, value: number, err: ErrorPair, what: string): Field<never, true> {
-  const get = bytes === 1 ? 'getUint8' : 'getUint16';
-  const set = bytes === 1 ? 'setUint8' : 'setUint16';
+  const { get, set } = access(bytes);
   return {
     gen: {
       fixed: bytes,
@@ -301,8 +333,7 @@ export function nested<T>(codec: Codec<T>): Field<T> {
  * and re-encoded as received.
  */
 export function selfLength(bytes: 2 | 4 = 2, padTo?: number): Field<never, true> {
-  const get = bytes === 2 ? 'getUint16' : 'getUint32';
-  const set = bytes === 2 ? 'setUint16' : 'setUint32';
+  const { get, set } = access(bytes);
   return {
     gen: {
       fixed: bytes,
@@ -325,8 +356,7 @@ export function selfLength(bytes: 2 | 4 = 2, padTo?: number): Field<never, true>
  * list declared with `sizedBy(codec, thisKey)` reads; encoded by back-patching.
  */
 export function lengthOf(bytes: 2 | 4 = 2): Field<never, true> {
-  const get = bytes === 2 ? 'getUint16' : 'getUint32';
-  const set = bytes === 2 ? 'setUint16' : 'setUint32';
+  const { get, set } = access(bytes);
   return {
     gen: {
       fixed: bytes,
@@ -339,7 +369,7 @@ export function lengthOf(bytes: 2 | 4 = 2): Field<never, true> {
 
 /** A list whose byte length is given by an earlier `lengthOf` field named `by`. */
 export function sizedBy<T>(codec: Codec<T>, by: string, bytes: 2 | 4 = 2): Field<T> {
-  const set = bytes === 2 ? 'setUint16' : 'setUint32';
+  const { set } = access(bytes);
   return {
     gen: {
       fixed: undefined,
@@ -374,10 +404,12 @@ export interface StructOptions {
   readonly lenErr?: ErrorPair;
 }
 
-const BAD_LEN: ErrorPair = [1, 6];
+const BAD_LEN: ErrorPair = errPair('BAD_REQUEST', 'BAD_LEN');
 
 const runtime = {
   fail,
+  checkUint,
+  checkU64,
   RAW,
   macStr,
   macPut,
@@ -662,16 +694,19 @@ export function cstr(b: Uint8Array, p: number, n: number): string {
   return utf8dec.decode(b.subarray(p, e));
 }
 
-export function cstrPut(b: Uint8Array, p: number, n: number, s: string): void {
+/** Write `s` as a NUL-terminated string in n bytes (at most n - 1 of text), NUL-padded. */
+export function cstrPut(b: Uint8Array, p: number, n: number, s: string, what = 'string'): void {
+  if (typeof s !== 'string') throw new TypeError(`${what}: not a string: ${String(s)}`);
   const x = utf8enc.encode(s);
-  if (x.length > n) throw new TypeError(`string longer than ${n} bytes: ${s}`);
+  if (x.length > n - 1) throw new TypeError(`${what}: longer than ${n - 1} bytes (a NUL-terminated char[${n}]): ${s}`);
   b.set(x, p);
   b.fill(0, p + x.length, p + n);
 }
 
+/** Whether the n bytes at p are exactly what cstrPut writes for `s`. */
 export function cstrCanonical(b: Uint8Array, p: number, n: number, s: string): boolean {
   const x = utf8enc.encode(s);
-  if (x.length > n) return false;
+  if (x.length > n - 1) return false;
   for (let i = 0; i < x.length; i++) if (b[p + i] !== x[i]) return false;
   return zeros(b, p + x.length, p + n);
 }

@@ -2,13 +2,13 @@
 // decode/encode. A message object is { type: 'NAME', xid, ...body }.
 
 import { actions, buckets, instructions } from './actions.js';
-import { OFPET } from './errors.js';
+import { OFPET, errPair } from './errors.js';
 import {
   type Codec,
-  type ErrorPair,
   type Infer,
   type Spec,
   bytes,
+  checkUint,
   constant,
   fail,
   flags,
@@ -75,9 +75,9 @@ export const OFP_VERSION = 0x04;
 export const OFP_HEADER_LEN = 8;
 export const OFP_MAX_MESSAGE_LEN = 0xffff;
 
-const BAD_VERSION: ErrorPair = [OFPET.BAD_REQUEST, 0];
-const BAD_TYPE: ErrorPair = [OFPET.BAD_REQUEST, 1];
-const BAD_LEN: ErrorPair = [OFPET.BAD_REQUEST, 6];
+const BAD_VERSION = errPair('BAD_REQUEST', 'BAD_VERSION');
+const BAD_TYPE = errPair('BAD_REQUEST', 'BAD_TYPE');
+const BAD_LEN = errPair('BAD_REQUEST', 'BAD_LEN');
 
 /** A message: the header (version 4, its type, derived length, xid) then `body`. */
 function message<N extends MessageType, S extends Spec>(name: N, body: S) {
@@ -93,9 +93,9 @@ function message<N extends MessageType, S extends Spec>(name: N, body: S) {
   ] as const;
 }
 
-const configFlags = flags(2, 0x3, [OFPET.SWITCH_CONFIG_FAILED, 0]);
+const configFlags = flags(2, 0x3, errPair('SWITCH_CONFIG_FAILED', 'BAD_FLAGS'));
 const asyncBody = { packetInMask: u32s(2), portStatusMask: u32s(2), flowRemovedMask: u32s(2) };
-const roleBody = { role: oneOf(4, [0, 1, 2, 3], [OFPET.ROLE_REQUEST_FAILED, 2], 'unknown role'), pad0: pad(4), generationId: u64 };
+const roleBody = { role: oneOf(4, [0, 1, 2, 3], errPair('ROLE_REQUEST_FAILED', 'BAD_ROLE'), 'unknown role'), pad0: pad(4), generationId: u64 };
 
 /** HELLO keeps the version it was sent with (version negotiation reads it). */
 const hello = [
@@ -145,10 +145,10 @@ const errorCodec: Codec<ErrorMessage> = {
     w.b[p] = OFP_VERSION;
     w.b[p + 1] = OFPT.ERROR;
     w.dv.setUint16(p + 2, n);
-    w.dv.setUint32(p + 4, v.xid);
-    w.dv.setUint16(p + 8, v.errType);
-    w.dv.setUint16(p + 10, v.code);
-    if (v.errType === OFPET.EXPERIMENTER) w.dv.setUint32(p + 12, v.experimenter ?? 0);
+    w.dv.setUint32(p + 4, checkUint(v.xid, 32, 'xid'));
+    w.dv.setUint16(p + 8, checkUint(v.errType, 16, 'errType'));
+    w.dv.setUint16(p + 10, checkUint(v.code, 16, 'code'));
+    if (v.errType === OFPET.EXPERIMENTER) w.dv.setUint32(p + 12, checkUint(v.experimenter ?? 0, 32, 'experimenter'));
     w.b.set(v.data, p + n - v.data.length);
     w.pos = p + n;
   },
@@ -169,14 +169,14 @@ const flowMod = message('FLOW_MOD', {
   cookie: u64,
   cookieMask: u64,
   tableId: u8,
-  command: oneOf(1, [0, 1, 2, 3, 4], [OFPET.FLOW_MOD_FAILED, 6], 'unknown command'),
+  command: oneOf(1, [0, 1, 2, 3, 4], errPair('FLOW_MOD_FAILED', 'BAD_COMMAND'), 'unknown command'),
   idleTimeout: u16,
   hardTimeout: u16,
   priority: u16,
   bufferId: u32,
   outPort: u32,
   outGroup: u32,
-  flags: flags(2, 0x1f, [OFPET.FLOW_MOD_FAILED, 7]),
+  flags: flags(2, 0x1f, errPair('FLOW_MOD_FAILED', 'BAD_FLAGS')),
   pad0: pad(2),
   match: nested(match),
   instructions: nested(instructions),
@@ -225,8 +225,8 @@ const structMessages = [
   }),
   flowMod,
   message('GROUP_MOD', {
-    command: oneOf(2, [0, 1, 2], [OFPET.GROUP_MOD_FAILED, 11], 'unknown command'),
-    groupType: oneOf(1, [0, 1, 2, 3], [OFPET.GROUP_MOD_FAILED, 10], 'unknown group type'),
+    command: oneOf(2, [0, 1, 2], errPair('GROUP_MOD_FAILED', 'BAD_COMMAND'), 'unknown command'),
+    groupType: oneOf(1, [0, 1, 2, 3], errPair('GROUP_MOD_FAILED', 'BAD_TYPE'), 'unknown group type'),
     pad0: pad(1),
     groupId: u32,
     buckets: nested(buckets),
@@ -252,8 +252,8 @@ const structMessages = [
   message('GET_ASYNC_REPLY', asyncBody),
   message('SET_ASYNC', asyncBody),
   message('METER_MOD', {
-    command: oneOf(2, [0, 1, 2], [OFPET.METER_MOD_FAILED, 4], 'unknown command'),
-    flags: flags(2, 0xf, [OFPET.METER_MOD_FAILED, 5]),
+    command: oneOf(2, [0, 1, 2], errPair('METER_MOD_FAILED', 'BAD_COMMAND'), 'unknown command'),
+    flags: flags(2, 0xf, errPair('METER_MOD_FAILED', 'BAD_FLAGS')),
     meterId: u32,
     bands: nested(meterBands),
   }),

@@ -3,10 +3,9 @@
 // are flat: { type: 'MULTIPART_REPLY', xid, mpType: 'FLOW', flags, stats: [...] }.
 
 import { buckets, instructions } from './actions.js';
-import { OFPET } from './errors.js';
+import { errPair } from './errors.js';
 import {
   type Codec,
-  type ErrorPair,
   type Infer,
   type Simplify,
   type Spec,
@@ -50,9 +49,9 @@ export const OFPMP = {
 } as const;
 export type MultipartType = keyof typeof OFPMP;
 
-const BAD_VERSION: ErrorPair = [OFPET.BAD_REQUEST, 0];
-const BAD_MULTIPART: ErrorPair = [OFPET.BAD_REQUEST, 2];
-const BAD_LEN: ErrorPair = [OFPET.BAD_REQUEST, 6];
+const BAD_VERSION = errPair('BAD_REQUEST', 'BAD_VERSION');
+const BAD_MULTIPART = errPair('BAD_REQUEST', 'BAD_MULTIPART');
+const BAD_LEN = errPair('BAD_REQUEST', 'BAD_LEN');
 
 // Reply entries.
 export const flowStats = struct('flow_stats', {

@@ -3,8 +3,9 @@
 // mask, its prerequisite, whether set-field may write it and its Open vSwitch name. The
 // codec, the validator and the formatter all read this table.
 
-import { OFPET } from './errors.js';
-import { type Codec, type ErrorPair, type Reader, RAW, fail, macPut, macStr, rawOf, setRaw, zeros } from './layout.js';
+import { ETH_TYPE } from './constants.js';
+import { type ErrorPair, errPair } from './errors.js';
+import { type Codec, type Reader, RAW, checkU64, checkUint, fail, macPut, macStr, rawOf, setRaw, zeros } from './layout.js';
 
 /** How a field's value is represented in objects. */
 export type OxmKind = 'u8' | 'u16' | 'u24' | 'u32' | 'u64' | 'mac' | 'ipv4' | 'ipv6';
@@ -44,14 +45,11 @@ interface FieldDef {
   readonly ovs: string;
 }
 
-const ETH_IPV4 = 0x0800;
-const ETH_IPV6 = 0x86dd;
-const ETH_ARP = 0x0806;
-const IP = [{ field: 'ETH_TYPE', values: [ETH_IPV4, ETH_IPV6] }] as const;
-const V4 = [{ field: 'ETH_TYPE', values: [ETH_IPV4] }] as const;
-const V6 = [{ field: 'ETH_TYPE', values: [ETH_IPV6] }] as const;
-const ARP = [{ field: 'ETH_TYPE', values: [ETH_ARP] }] as const;
-const MPLS = [{ field: 'ETH_TYPE', values: [0x8847, 0x8848] }] as const;
+const IP = [{ field: 'ETH_TYPE', values: [ETH_TYPE.IPV4, ETH_TYPE.IPV6] }] as const;
+const V4 = [{ field: 'ETH_TYPE', values: [ETH_TYPE.IPV4] }] as const;
+const V6 = [{ field: 'ETH_TYPE', values: [ETH_TYPE.IPV6] }] as const;
+const ARP = [{ field: 'ETH_TYPE', values: [ETH_TYPE.ARP] }] as const;
+const MPLS = [{ field: 'ETH_TYPE', values: [ETH_TYPE.MPLS, ETH_TYPE.MPLS_MCAST] }] as const;
 const proto = (n: number) => [{ field: 'IP_PROTO', values: [n] }] as const;
 
 const f = (
@@ -103,7 +101,7 @@ export const OXM_FIELDS = {
   MPLS_LABEL: f(34, 'u32', 20, false, true, 'mpls_label', MPLS),
   MPLS_TC: f(35, 'u8', 3, false, true, 'mpls_tc', MPLS),
   MPLS_BOS: f(36, 'u8', 1, false, true, 'mpls_bos', MPLS),
-  PBB_ISID: f(37, 'u24', 24, true, true, 'pbb_isid', [{ field: 'ETH_TYPE', values: [0x88e7] }]),
+  PBB_ISID: f(37, 'u24', 24, true, true, 'pbb_isid', [{ field: 'ETH_TYPE', values: [ETH_TYPE.PBB] }]),
   TUNNEL_ID: f(38, 'u64', 64, true, true, 'tunnel_id'),
   IPV6_EXTHDR: f(39, 'u16', 9, true, false, 'ipv6_exthdr', V6),
 } as const satisfies Record<string, FieldDef>;
@@ -155,7 +153,8 @@ export function oxmInfo(name: OxmFieldName): OxmFieldInfo {
 // Value readers and writers per kind.
 
 type Read = (b: Uint8Array, dv: DataView, p: number) => unknown;
-type Write = (b: Uint8Array, dv: DataView, p: number, v: never) => void;
+/** Writes a value of a kind; `what` names the field in the TypeError for a value out of range. */
+type Write = (b: Uint8Array, dv: DataView, p: number, v: never, what: string) => void;
 
 export function ipv4Str(b: Uint8Array, p: number): string {
   return `${b[p]}.${b[p + 1]}.${b[p + 2]}.${b[p + 3]}`;
@@ -178,7 +177,13 @@ export function ipv4Put(b: Uint8Array, p: number, s: string): void {
   if (i !== s.length) throw new TypeError(`not an IPv4 address: ${s}`);
 }
 
-/** IPv6 text in RFC 5952's canonical form (lower case, longest zero run compressed). */
+/**
+ * IPv6 text as glibc's (and so Open vSwitch's) inet_ntop writes it: lower case, no leading
+ * zeros, the first longest run of two or more zero groups compressed to "::" (RFC 5952), and
+ * the last 32 bits as a dotted quad for an IPv4-mapped address (::ffff:a.b.c.d) and for an
+ * IPv4-compatible one (::a.b.c.d, when exactly the first six groups are zero: not :: or ::1,
+ * nor ::ffff, whose seventh group is zero too). ipv6Put reads all of these back.
+ */
 export function ipv6Str(b: Uint8Array, p: number): string {
   const g: number[] = [];
   for (let i = 0; i < 8; i++) g.push((b[p + 2 * i]! << 8) | b[p + 2 * i + 1]!);
@@ -196,6 +201,9 @@ export function ipv6Str(b: Uint8Array, p: number): string {
       bestLen = j - i;
     }
     i = j;
+  }
+  if (best === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff))) {
+    return `::${bestLen === 5 ? 'ffff:' : ''}${b[p + 12]}.${b[p + 13]}.${b[p + 14]}.${b[p + 15]}`;
   }
   const hex = (a: number[]) => a.map((x) => x.toString(16)).join(':');
   if (best < 0) return hex(g);
@@ -250,22 +258,17 @@ const READ: Record<OxmKind, Read> = {
   ipv6: (b, _dv, p) => ipv6Str(b, p),
 };
 
-function intCheck(v: unknown, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) throw new TypeError(`OXM value out of range: ${String(v)}`);
-  return v;
-}
-
 const WRITE: Record<OxmKind, Write> = {
-  u8: (b, _dv, p, v) => void (b[p] = intCheck(v, 0xff)),
-  u16: (_b, dv, p, v) => dv.setUint16(p, intCheck(v, 0xffff)),
-  u24: (b, _dv, p, v) => {
-    const n = intCheck(v, 0xffffff);
+  u8: (b, _dv, p, v, what) => void (b[p] = checkUint(v, 8, what)),
+  u16: (_b, dv, p, v, what) => dv.setUint16(p, checkUint(v, 16, what)),
+  u24: (b, _dv, p, v, what) => {
+    const n = checkUint(v, 24, what);
     b[p] = n >>> 16;
     b[p + 1] = (n >>> 8) & 0xff;
     b[p + 2] = n & 0xff;
   },
-  u32: (_b, dv, p, v) => dv.setUint32(p, intCheck(v, 0xffffffff)),
-  u64: (_b, dv, p, v) => dv.setBigUint64(p, v as bigint),
+  u32: (_b, dv, p, v, what) => dv.setUint32(p, checkUint(v, 32, what)),
+  u64: (_b, dv, p, v, what) => dv.setBigUint64(p, checkU64(v, what)),
   mac: (b, _dv, p, v) => macPut(b, p, v),
   ipv4: (b, _dv, p, v) => ipv4Put(b, p, v),
   ipv6: (b, _dv, p, v) => ipv6Put(b, p, v),
@@ -275,16 +278,16 @@ const WRITE: Record<OxmKind, Write> = {
 export function oxmValueBytes<N extends OxmFieldName>(field: N, value: OxmValue<N>): Uint8Array {
   const d = oxmInfo(field);
   const b = new Uint8Array(d.bytes);
-  (WRITE[d.kind] as Write)(b, new DataView(b.buffer), 0, value as never);
+  (WRITE[d.kind] as Write)(b, new DataView(b.buffer), 0, value as never, field);
   return b;
 }
 
 const BY_ID_READ: Read[] = OXM_BY_ID.map((d) => READ[d.kind]);
 const BY_ID_WRITE: Write[] = OXM_BY_ID.map((d) => WRITE[d.kind]);
 
-const BAD_MATCH_LEN: ErrorPair = [OFPET.BAD_MATCH, 1];
-const BAD_MATCH_TYPE: ErrorPair = [OFPET.BAD_MATCH, 0];
-const BAD_FIELD: ErrorPair = [OFPET.BAD_MATCH, 6];
+const BAD_MATCH_LEN = errPair('BAD_MATCH', 'BAD_LEN');
+const BAD_MATCH_TYPE = errPair('BAD_MATCH', 'BAD_TYPE');
+const BAD_FIELD = errPair('BAD_MATCH', 'BAD_FIELD');
 
 /** The OXM TLV codec. `lenErr` lets set-field report BAD_ACTION codes instead. */
 export function oxmCodec(lenErr: ErrorPair = BAD_MATCH_LEN, fieldErr: ErrorPair = BAD_FIELD): Codec<Oxm> {
@@ -325,8 +328,8 @@ export function oxmCodec(lenErr: ErrorPair = BAD_MATCH_LEN, fieldErr: ErrorPair 
       const dv = w.dv;
       if (v.field === 'OPAQUE') {
         if (v.body.length > 255) throw new TypeError('oxm: opaque body longer than 255 bytes');
-        dv.setUint16(p, v.oxmClass);
-        w.b[p + 2] = (v.oxmField << 1) | (v.hasMask ? 1 : 0);
+        dv.setUint16(p, checkUint(v.oxmClass, 16, 'oxmClass'));
+        w.b[p + 2] = (checkUint(v.oxmField, 7, 'oxmField') << 1) | (v.hasMask ? 1 : 0);
         w.b[p + 3] = v.body.length;
         w.b.set(v.body, p + 4);
         w.pos = p + 4 + v.body.length;
@@ -340,8 +343,8 @@ export function oxmCodec(lenErr: ErrorPair = BAD_MATCH_LEN, fieldErr: ErrorPair 
       w.b[p + 2] = (d.id << 1) | (masked ? 1 : 0);
       w.b[p + 3] = masked ? 2 * d.bytes : d.bytes;
       const write = BY_ID_WRITE[d.id] as Write;
-      write(w.b, dv, p + 4, v.value as never);
-      if (masked) write(w.b, dv, p + 4 + d.bytes, v.mask as never);
+      write(w.b, dv, p + 4, v.value as never, d.name);
+      if (masked) write(w.b, dv, p + 4 + d.bytes, v.mask as never, `${d.name} mask`);
       w.pos = p + 4 + (masked ? 2 * d.bytes : d.bytes);
     },
   };

@@ -2,12 +2,12 @@
 // properties, and table features with their properties.
 
 import { actionId, instructionId } from './actions.js';
-import { OFPET } from './errors.js';
+import { type ErrorPair, errPair } from './errors.js';
 import {
   type Codec,
-  type ErrorPair,
   type Infer,
   bytes,
+  checkUint,
   fail,
   list,
   mac,
@@ -26,7 +26,7 @@ import {
 } from './layout.js';
 
 /** Numbers one after another to the end of the extent (u8 table ids, u32 version bitmaps). */
-function numbers(width: 1 | 4, err: ErrorPair): Codec<number[]> {
+function numbers(width: 1 | 4, err: ErrorPair, field: string): Codec<number[]> {
   return {
     name: `u${width * 8}[]`,
     fixed: undefined,
@@ -39,7 +39,8 @@ function numbers(width: 1 | 4, err: ErrorPair): Codec<number[]> {
     },
     size: (v) => v.length * width,
     write(w, v) {
-      for (const x of v) {
+      for (let i = 0; i < v.length; i++) {
+        const x = checkUint(v[i], 8 * width, `${field}[${i}]`);
         if (width === 1) w.b[w.pos] = x;
         else w.dv.setUint32(w.pos, x);
         w.pos += width;
@@ -48,8 +49,8 @@ function numbers(width: 1 | 4, err: ErrorPair): Codec<number[]> {
   };
 }
 
-const BAD_LEN: ErrorPair = [OFPET.BAD_REQUEST, 6];
-const BAD_TYPE: ErrorPair = [OFPET.BAD_REQUEST, 1];
+const BAD_LEN = errPair('BAD_REQUEST', 'BAD_LEN');
+const BAD_TYPE = errPair('BAD_REQUEST', 'BAD_TYPE');
 
 /** ofp_port (64 bytes). */
 export const port = struct('port', {
@@ -73,7 +74,7 @@ export const ports: Codec<Port[]> = list(port);
 /** HELLO elements; unknown element types are kept (a switch must ignore them). */
 export const helloElement = union(
   'hello_element',
-  [variant('VERSIONBITMAP', 1, { len: selfLength(2, 8), bitmaps: nested(numbers(4, BAD_LEN)) })] as const,
+  [variant('VERSIONBITMAP', 1, { len: selfLength(2, 8), bitmaps: nested(numbers(4, BAD_LEN, 'bitmaps')) })] as const,
   {
     minLen: 4,
     lenErr: BAD_LEN,
@@ -88,7 +89,7 @@ export const helloElement = union(
 );
 export type HelloElement = Infer<typeof helloElement>;
 
-const MM_BAD_BAND: ErrorPair = [OFPET.METER_MOD_FAILED, 8];
+const MM_BAD_BAND = errPair('METER_MOD_FAILED', 'BAD_BAND');
 /** Meter bands (ofp_meter_band_*). An unknown band type is METER_MOD_FAILED/BAD_BAND. */
 export const meterBand = union(
   'meter_band',
@@ -145,8 +146,8 @@ export interface OxmId {
   experimenter?: number;
 }
 
-const TF_LEN: ErrorPair = [OFPET.TABLE_FEATURES_FAILED, 3];
-const TF_TYPE: ErrorPair = [OFPET.TABLE_FEATURES_FAILED, 2];
+const TF_LEN = errPair('TABLE_FEATURES_FAILED', 'BAD_LEN');
+const TF_TYPE = errPair('TABLE_FEATURES_FAILED', 'BAD_TYPE');
 
 export const oxmIds: Codec<OxmId[]> = {
   name: 'oxm_id[]',
@@ -171,12 +172,12 @@ export const oxmIds: Codec<OxmId[]> = {
   size: (v) => v.reduce((n, x) => n + (x.oxmClass === 0xffff ? 8 : 4), 0),
   write(w, v) {
     for (const x of v) {
-      w.dv.setUint16(w.pos, x.oxmClass);
-      w.b[w.pos + 2] = (x.oxmField << 1) | (x.hasMask ? 1 : 0);
-      w.b[w.pos + 3] = x.length;
+      w.dv.setUint16(w.pos, checkUint(x.oxmClass, 16, 'oxmIds.oxmClass'));
+      w.b[w.pos + 2] = (checkUint(x.oxmField, 7, 'oxmIds.oxmField') << 1) | (x.hasMask ? 1 : 0);
+      w.b[w.pos + 3] = checkUint(x.length, 8, 'oxmIds.length');
       w.pos += 4;
       if (x.oxmClass === 0xffff) {
-        w.dv.setUint32(w.pos, x.experimenter ?? 0);
+        w.dv.setUint32(w.pos, checkUint(x.experimenter ?? 0, 32, 'oxmIds.experimenter'));
         w.pos += 4;
       }
     }
@@ -188,7 +189,7 @@ const plen = () => selfLength(2, 8);
 const instrProp = <N extends 'INSTRUCTIONS' | 'INSTRUCTIONS_MISS'>(n: N, wire: number) =>
   variant(n, wire, { len: plen(), instructionIds: nested(list(instructionId)) }, tf);
 const tablesProp = <N extends 'NEXT_TABLES' | 'NEXT_TABLES_MISS'>(n: N, wire: number) =>
-  variant(n, wire, { len: plen(), tableIds: nested(numbers(1, TF_LEN)) }, tf);
+  variant(n, wire, { len: plen(), tableIds: nested(numbers(1, TF_LEN, 'tableIds')) }, tf);
 const actionsProp = <N extends 'WRITE_ACTIONS' | 'WRITE_ACTIONS_MISS' | 'APPLY_ACTIONS' | 'APPLY_ACTIONS_MISS'>(
   n: N,
   wire: number,

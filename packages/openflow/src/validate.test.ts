@@ -2,29 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Action, Instruction } from './actions.js';
 import { OFPET, OfpError, errorCode, type ErrorTypeName } from './errors.js';
 import { type Message, type MessageOf, decode, encode } from './messages.js';
-import type { Match } from './oxm.js';
+import type { Match, Oxm } from './oxm.js';
 import { validate } from './validate.js';
-
-const flowMod = (match: Match, instructions: Instruction[] = [], extra: Partial<MessageOf<'FLOW_MOD'>> = {}): Message => ({
-  type: 'FLOW_MOD',
-  xid: 1,
-  cookie: 0n,
-  cookieMask: 0n,
-  tableId: 0,
-  command: 0,
-  idleTimeout: 0,
-  hardTimeout: 0,
-  priority: 1,
-  bufferId: 0xffffffff,
-  outPort: 0xffffffff,
-  outGroup: 0xffffffff,
-  flags: 0,
-  match,
-  instructions,
-  ...extra,
-});
-
-const apply = (...actions: Action[]): Instruction[] => [{ type: 'APPLY_ACTIONS', actions }];
+import { apply, flowMod } from '../test/fixtures.js';
 
 function expectError<T extends ErrorTypeName>(m: Message, type: T, code: Parameters<typeof errorCode<T>>[1]): OfpError {
   const err = validate(m);
@@ -179,6 +159,134 @@ describe('validate: instructions and actions', () => {
 
   it('refuses a group action beyond OFPG_MAX', () => {
     expectError(flowMod([], [{ type: 'WRITE_ACTIONS', actions: [{ type: 'GROUP', groupId: 0xfffffffc }] }]), 'BAD_ACTION', 'BAD_OUT_GROUP');
+  });
+});
+
+describe('validate: lengths and padding decode keeps for round trips', () => {
+  const exp = (n: number): Action => ({ type: 'EXPERIMENTER', experimenter: 0x2320, data: new Uint8Array(n) });
+
+  it('refuses experimenter actions whose length is not a multiple of 8 (BAD_ACTION/BAD_LEN)', () => {
+    for (const n of [1, 4, 7, 9]) expectError(flowMod([], apply(exp(n))), 'BAD_ACTION', 'BAD_LEN');
+    for (const n of [0, 8, 16]) expect(validate(flowMod([], apply(exp(n))))).toBeUndefined();
+    const po: Message = { type: 'PACKET_OUT', xid: 2, bufferId: 0xffffffff, inPort: 0xfffffffd, actions: [exp(4)], data: new Uint8Array(0) };
+    expectError(po, 'BAD_ACTION', 'BAD_LEN');
+    const group: Message = {
+      type: 'GROUP_MOD',
+      xid: 3,
+      command: 0,
+      groupType: 0,
+      groupId: 1,
+      buckets: [{ weight: 0, watchPort: 0xffffffff, watchGroup: 0xffffffff, actions: [exp(12)] }],
+    };
+    expectError(group, 'BAD_ACTION', 'BAD_LEN');
+    // the codec itself takes them (and gives them back byte for byte)
+    const b = encode(flowMod([], apply(exp(5))));
+    expect(Buffer.from(encode(decode(b))).equals(Buffer.from(b))).toBe(true);
+  });
+
+  it('refuses experimenter instructions whose length is not a multiple of 8 (BAD_INSTRUCTION/BAD_LEN)', () => {
+    const ins = (n: number): Instruction => ({ type: 'EXPERIMENTER', experimenter: 0x2320, data: new Uint8Array(n) });
+    expectError(flowMod([], [ins(3)]), 'BAD_INSTRUCTION', 'BAD_LEN');
+    expect(validate(flowMod([], [ins(8)]))).toBeUndefined();
+  });
+
+  it('refuses experimenter meter bands whose length is not a multiple of 8 (BAD_REQUEST/BAD_LEN)', () => {
+    const meterMod = (n: number): Message => ({
+      type: 'METER_MOD',
+      xid: 5,
+      command: 0,
+      flags: 1,
+      meterId: 1,
+      bands: [{ type: 'EXPERIMENTER', rate: 100, burstSize: 0, experimenter: 0x2320, data: new Uint8Array(n) }],
+    });
+    expectError(meterMod(4), 'BAD_REQUEST', 'BAD_LEN');
+    expectError({ ...meterMod(2), command: 2 } as Message, 'BAD_REQUEST', 'BAD_LEN');
+    expect(validate(meterMod(0))).toBeUndefined();
+    expect(validate(meterMod(8))).toBeUndefined();
+  });
+
+  // FLOW_MOD, empty match, APPLY_ACTIONS [SET_FIELD eth_dst=00:11:22:33:44:55] with the
+  // padding given (canonically 2 zero bytes: 4 + 10 bytes of OXM, padded to 16).
+  const setField = (pad: string) => {
+    const alen = 14 + pad.length / 2;
+    const hex =
+      '04 0e ' + (56 + 8 + alen).toString(16).padStart(4, '0') + ' 00000001' +
+      ' 0000000000000000 0000000000000000 00 00 0000 0000 0001 ffffffff ffffffff ffffffff 0000 0000' +
+      ' 0001000400000000' +
+      ' 0004 ' + (8 + alen).toString(16).padStart(4, '0') + ' 00000000' +
+      ' 0019 ' + alen.toString(16).padStart(4, '0') + ' 80000606 001122334455 ' + pad;
+    return Buffer.from(hex.replace(/\s+/g, ''), 'hex');
+  };
+  const check = (b: Buffer) => {
+    const m = decode(b);
+    expect(Buffer.from(encode(m)).equals(b), 'decode keeps what it received').toBe(true);
+    const err = validate(m, b);
+    if (err) expect(Buffer.from(err.data).equals(b.subarray(0, 64))).toBe(true);
+    return err && [err.type, err.code];
+  };
+
+  it('accepts a set-field padded with zeros to 8 bytes', () => {
+    expect(check(setField('0000'))).toBeUndefined();
+  });
+
+  it('refuses a set-field whose padding is not zero (BAD_ACTION/BAD_SET_ARGUMENT)', () => {
+    expect(check(setField('0100'))).toEqual([OFPET.BAD_ACTION, errorCode('BAD_ACTION', 'BAD_SET_ARGUMENT')]);
+    expect(check(setField('00ff'))).toEqual([OFPET.BAD_ACTION, errorCode('BAD_ACTION', 'BAD_SET_ARGUMENT')]);
+  });
+
+  it('refuses a set-field whose padding is not the prescribed size (BAD_ACTION/BAD_SET_LEN)', () => {
+    expect(check(setField(''))).toEqual([OFPET.BAD_ACTION, errorCode('BAD_ACTION', 'BAD_SET_LEN')]);
+    expect(check(setField('00'.repeat(10)))).toEqual([OFPET.BAD_ACTION, errorCode('BAD_ACTION', 'BAD_SET_LEN')]);
+  });
+});
+
+describe('validate: set-field prerequisites against the flow (BAD_ACTION/MATCH_INCONSISTENT)', () => {
+  const set = (field: Oxm): Action => ({ type: 'SET_FIELD', field });
+  const ipv4: Match = [{ field: 'ETH_TYPE', value: 0x0800 }];
+  const tcp4: Match = [...ipv4, { field: 'IP_PROTO', value: 6 }];
+  const vlan: Match = [{ field: 'VLAN_VID', value: 0x1000 | 7 }];
+  const inconsistent = (m: Message) => expectError(m, 'BAD_ACTION', 'MATCH_INCONSISTENT');
+
+  it('needs the prerequisites in the match', () => {
+    inconsistent(flowMod([], apply(set({ field: 'IPV4_DST', value: '10.0.0.1' }))));
+    inconsistent(flowMod([{ field: 'ETH_TYPE', value: 0x86dd }], apply(set({ field: 'IPV4_DST', value: '10.0.0.1' }))));
+    expect(validate(flowMod(ipv4, apply(set({ field: 'IPV4_DST', value: '10.0.0.1' }))))).toBeUndefined();
+    inconsistent(flowMod(ipv4, apply(set({ field: 'TCP_DST', value: 80 }))));
+    expect(validate(flowMod(tcp4, apply(set({ field: 'TCP_DST', value: 80 }))))).toBeUndefined();
+    inconsistent(flowMod([], apply(set({ field: 'VLAN_PCP', value: 3 }))));
+    inconsistent(flowMod([{ field: 'VLAN_VID', value: 0 }], apply(set({ field: 'VLAN_PCP', value: 3 }))));
+    expect(validate(flowMod(vlan, apply(set({ field: 'VLAN_PCP', value: 3 }))))).toBeUndefined();
+    expect(validate(flowMod([{ field: 'VLAN_VID', value: 0x1000, mask: 0x1000 }], apply(set({ field: 'VLAN_PCP', value: 3 }))))).toBeUndefined();
+    // fields without prerequisites may always be set
+    expect(validate(flowMod([], apply(set({ field: 'ETH_DST', value: '00:00:00:00:00:01' }), set({ field: 'VLAN_VID', value: 0x1001 }))))).toBeUndefined();
+  });
+
+  it('counts what earlier actions of the list establish: push_vlan, push_mpls, pop_mpls, set-field', () => {
+    expect(validate(flowMod([], apply({ type: 'PUSH_VLAN', ethertype: 0x8100 }, set({ field: 'VLAN_PCP', value: 3 }))))).toBeUndefined();
+    inconsistent(flowMod([], apply(set({ field: 'VLAN_PCP', value: 3 }), { type: 'PUSH_VLAN', ethertype: 0x8100 })));
+    expect(validate(flowMod(ipv4, apply({ type: 'PUSH_MPLS', ethertype: 0x8847 }, set({ field: 'MPLS_LABEL', value: 5 }))))).toBeUndefined();
+    inconsistent(flowMod(ipv4, apply(set({ field: 'MPLS_LABEL', value: 5 }), { type: 'PUSH_MPLS', ethertype: 0x8847 })));
+    // after push_mpls the packet is MPLS, not IPv4
+    inconsistent(flowMod(ipv4, apply({ type: 'PUSH_MPLS', ethertype: 0x8847 }, set({ field: 'IPV4_DST', value: '10.0.0.1' }))));
+    const mpls: Match = [{ field: 'ETH_TYPE', value: 0x8847 }];
+    expect(validate(flowMod(mpls, apply({ type: 'POP_MPLS', ethertype: 0x0800 }, set({ field: 'IPV4_DST', value: '10.0.0.1' }))))).toBeUndefined();
+    expect(validate(flowMod([], apply(set({ field: 'ETH_TYPE', value: 0x0800 }), set({ field: 'IP_DSCP', value: 1 }))))).toBeUndefined();
+    expect(validate(flowMod([], apply({ type: 'PUSH_PBB', ethertype: 0x88e7 }, set({ field: 'PBB_ISID', value: 9 }))))).toBeUndefined();
+    // pop_vlan leaves the tag unknown
+    inconsistent(flowMod(vlan, apply({ type: 'POP_VLAN' }, set({ field: 'VLAN_PCP', value: 3 }))));
+  });
+
+  it('runs an action set\'s pushes before its set-fields, after the apply-actions', () => {
+    const write = (...actions: Action[]): Instruction => ({ type: 'WRITE_ACTIONS', actions });
+    expect(validate(flowMod([], [write(set({ field: 'VLAN_PCP', value: 3 }), { type: 'PUSH_VLAN', ethertype: 0x8100 })]))).toBeUndefined();
+    expect(validate(flowMod([], [write(set({ field: 'VLAN_PCP', value: 3 })), ...apply({ type: 'PUSH_VLAN', ethertype: 0x8100 })]))).toBeUndefined();
+    inconsistent(flowMod([], [write(set({ field: 'TCP_SRC', value: 1 }))]));
+    inconsistent(flowMod(ipv4, [write(set({ field: 'IP_ECN', value: 1 }), { type: 'PUSH_MPLS', ethertype: 0x8847 })]));
+  });
+
+  it('leaves deletes alone (their instructions are not used)', () => {
+    expect(validate(flowMod([], apply(set({ field: 'IPV4_DST', value: '10.0.0.1' })), { command: 3 }))).toBeUndefined();
+    inconsistent(flowMod([], apply(set({ field: 'IPV4_DST', value: '10.0.0.1' })), { command: 1 }));
   });
 });
 

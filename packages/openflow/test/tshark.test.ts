@@ -8,67 +8,35 @@
 //
 // Requires tshark (`apt-get install -y tshark`); without it the suite is skipped, loudly.
 
-import { execFile, spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { payloadFrameNumbers, requireTshark, runTshark, tcpPcap } from '@rumpflow/test-tools';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { OFPET } from '../src/errors.js';
 import type { Message } from '../src/messages.js';
 import { encode, readHeader } from '../src/messages.js';
-import { payloadFrameNumbers, tcpPcap } from './pcap.js';
 import type { FieldExpectation, Shown } from './samples.js';
 import { expectedFields, samples } from './samples.js';
-
-const run = promisify(execFile);
 
 // ---------------------------------------------------------------------------------------
 // tshark
 
-function tsharkVersion(): string | undefined {
-  const r = spawnSync('tshark', ['--version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) return undefined;
-  return /TShark \(Wireshark\) (\S+)/.exec(r.stdout)?.[1] ?? r.stdout.split('\n')[0];
-}
-
-const TSHARK = tsharkVersion();
-if (TSHARK === undefined) {
-  console.warn(
-    [
-      '',
-      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
-      '!! tshark.test.ts SKIPPED: `tshark` is not installed, so the OpenFlow codec is NOT',
-      "!! being checked against Wireshark's independent openflow_v4 dissector.",
-      '!! Install it with:  DEBIAN_FRONTEND=noninteractive apt-get install -y tshark',
-      '!! (macOS: brew install wireshark)',
-      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
-      '',
-    ].join('\n'),
-  );
-}
+const TSHARK = requireTshark('tshark.test.ts', [
+  "the OpenFlow codec is NOT being checked against Wireshark's independent openflow_v4 dissector.",
+]);
 
 /**
  * Dissect a pcap. PDML rather than `-T json`: it keeps repeated fields in document order
  * (JSON objects collapse duplicate keys) and gives every item's byte position and size, which
  * the coverage check needs. (`-V` is implied: PDML always carries the full tree.)
  */
-async function dissect(pcapFile: string): Promise<PdmlNode[]> {
-  const { stdout } = await run(
-    'tshark',
-    [
-      '-r',
-      pcapFile,
-      '-n', // no name resolution
-      '-o',
-      'tcp.desegment_tcp_streams:TRUE',
-      '-d',
-      'tcp.port==6653,openflow',
-      '-T',
-      'pdml',
-    ],
-    { maxBuffer: 512 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } },
-  );
+async function dissect(pcap: Uint8Array): Promise<PdmlNode[]> {
+  const stdout = await runTshark(pcap, [
+    '-o',
+    'tcp.desegment_tcp_streams:TRUE',
+    '-d',
+    'tcp.port==6653,openflow',
+    '-T',
+    'pdml',
+  ]);
   const pdml = parsePdml(stdout).children.find((n) => n.tag === 'pdml');
   return (pdml?.children ?? []).filter((n) => n.tag === 'packet');
 }
@@ -381,22 +349,14 @@ function label(m: Message, i: number): string {
 // ---------------------------------------------------------------------------------------
 
 describe.skipIf(TSHARK === undefined)(`codec output dissected by tshark ${TSHARK ?? '(missing)'}`, () => {
-  let dir = '';
   let packets: PdmlNode[] = [];
   const encoded = samples.map(encode);
   const byXid = new Map(samples.map((m) => [m.xid, m]));
   const lookup = (xid: number) => byXid.get(xid);
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rumpflow-tshark-'));
-    const file = join(dir, 'samples.pcap');
-    await writeFile(file, tcpPcap(encoded));
-    packets = await dissect(file);
+    packets = await dissect(tcpPcap(encoded));
   }, 120_000);
-
-  afterAll(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
 
   it('covers every message type and every multipart type in both directions', () => {
     const types = new Set(samples.map((m) => m.type));
@@ -517,9 +477,7 @@ describe.skipIf(TSHARK === undefined)(`codec output dissected by tshark ${TSHARK
       (b) => void (b[17] = 2),
       'openflow_v4.meter_band.type:',
     );
-    const file = join(dir, 'mutants.pcap');
-    await writeFile(file, tcpPcap(mutants.map((x) => x.bytes)));
-    const dissected = await dissect(file);
+    const dissected = await dissect(tcpPcap(mutants.map((x) => x.bytes)));
     const frames = payloadFrameNumbers(mutants.length);
     mutants.forEach((x, k) => {
       const found = problems(x.sample, x.bytes, dissected[(frames[k] as number) - 1] as PdmlNode, lookup);

@@ -1,3 +1,4 @@
+import { ipv4Put, ipv4Str, macPut, macStr } from '@rumpflow/openflow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -44,11 +45,54 @@ describe('addresses', () => {
     expect(ipv6ToWords('::ffff:10.0.0.1')).toEqual([0, 0, 0xffff, 0x0a000001]);
     expect(ipv6FromWords(0x20010db8, 0, 0, 1)).toBe('2001:db8::1');
     expect(ipv6FromWords(0xfe800000, 0, 0x02000000, 0x0000000a)).toBe('fe80::200:0:0:a');
+    // IPv4-mapped and -compatible addresses as inet_ntop (and Open vSwitch) print them
+    expect(ipv6FromWords(0, 0, 0xffff, 0x0a000001)).toBe('::ffff:10.0.0.1');
+    expect(ipv6FromWords(0, 0, 0, 0x0a000001)).toBe('::10.0.0.1');
     expect(() => ipv6ToWords('1::2::3')).toThrow(TypeError);
     fc.assert(
       fc.property(fc.ipV6(), (s) => {
         const w = ipv6ToWords(s);
         expect(ipv6ToWords(ipv6FromWords(...w))).toEqual(w);
+      }),
+    );
+  });
+
+  // One syntax: the number helpers accept exactly what @rumpflow/openflow's byte-level parsers
+  // accept, and print what its formatters print.
+  const textish = fc.stringMatching(/^[0-9a-fA-F:.x ]{0,20}$/);
+  const arbMacText = fc
+    .array(fc.integer({ min: 0, max: 255 }), { minLength: 5, maxLength: 7 })
+    .chain((xs) => fc.tuple(...xs.map((x) => fc.constantFrom(x.toString(16), x.toString(16).padStart(2, '0').toUpperCase()))))
+    .map((parts) => parts.join(':'));
+  const agree = (parse: () => unknown, other: () => unknown) => {
+    let a: unknown;
+    let b: unknown;
+    try {
+      a = parse();
+    } catch (e) {
+      a = e instanceof TypeError ? 'TypeError' : e;
+    }
+    try {
+      b = other();
+    } catch (e) {
+      b = e instanceof TypeError ? 'TypeError' : e;
+    }
+    expect(a === 'TypeError').toBe(b === 'TypeError');
+  };
+
+  it("MAC and IPv4 text: the same language and output as openflow's macPut/macStr, ipv4Put/ipv4Str", () => {
+    const b = new Uint8Array(6);
+    fc.assert(
+      fc.property(fc.oneof(textish, arbMacText, fc.ipV4(), fc.ipV4Extended()), (s) => {
+        agree(() => macFromString(s), () => macPut(b, 0, s));
+        agree(() => ipv4FromString(s), () => ipv4Put(b, 0, s));
+      }),
+      { numRuns: 5000 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 6, maxLength: 6 }), (x) => {
+        expect(macToString(getMac(x, 0))).toBe(macStr(x, 0));
+        expect(ipv4ToString(((x[0]! << 24) | (x[1]! << 16) | (x[2]! << 8) | x[3]!) >>> 0)).toBe(ipv4Str(x, 0));
       }),
     );
   });

@@ -1,36 +1,35 @@
 // Addresses as the flow key holds them (numbers) and as people write them (text), and the
-// byte-level readers and writers the rest of the package uses. IPv4 and IPv6 text goes
-// through @rumpflow/openflow's parsers, so OXM values and frames agree on the syntax.
+// byte-level readers and writers the rest of the package uses. All text goes through
+// @rumpflow/openflow's byte-level parsers and formatters (macPut/macStr, ipv4Put/ipv4Str,
+// ipv6Put/ipv6Str): one syntax for OXM values and frames, and no second parser here.
 
-import { ipv4Put, ipv6Put, ipv6Str } from '@rumpflow/openflow';
+import { ipv4Put, ipv4Str, ipv6Put, ipv6Str, macPut, macStr } from '@rumpflow/openflow';
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const scratch6 = new Uint8Array(6);
+const scratch4 = new Uint8Array(4);
 
 /** 48-bit number -> "aa:bb:cc:dd:ee:ff". */
 export function macToString(n: number): string {
-  const hi = Math.floor(n / 0x100000000);
-  const lo = n >>> 0;
-  return `${HEX[hi >>> 8]}:${HEX[hi & 0xff]}:${HEX[lo >>> 24]}:${HEX[(lo >>> 16) & 0xff]}:${HEX[(lo >>> 8) & 0xff]}:${HEX[lo & 0xff]}`;
+  putMac(scratch6, 0, n);
+  return macStr(scratch6, 0);
 }
 
-/** "aa:bb:cc:dd:ee:ff" -> 48-bit number. */
+/** "aa:bb:cc:dd:ee:ff" (one or two hex digits a byte) -> 48-bit number. */
 export function macFromString(s: string): number {
-  const parts = s.split(':');
-  if (parts.length !== 6 || parts.some((x) => !/^[0-9a-fA-F]{1,2}$/.test(x)))
-    throw new TypeError(`not a MAC address: ${s}`);
-  return parts.reduce((n, x) => n * 256 + parseInt(x, 16), 0);
+  macPut(scratch6, 0, s);
+  return getMac(scratch6, 0);
 }
 
 /** 32-bit number -> dotted quad. */
 export function ipv4ToString(n: number): string {
-  return `${n >>> 24}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`;
+  putU32(scratch4, 0, n);
+  return ipv4Str(scratch4, 0);
 }
 
 /** Dotted quad -> 32-bit number. */
 export function ipv4FromString(s: string): number {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m || m.slice(1).some((x) => Number(x) > 255)) throw new TypeError(`not an IPv4 address: ${s}`);
-  return ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
+  ipv4Put(scratch4, 0, s);
+  return getU32(scratch4, 0);
 }
 
 /** Write a 48-bit number as 6 bytes. */
@@ -100,5 +99,5 @@ export function putIpv4(b: Uint8Array, p: number, s: string): void {
 
 /** Write "aa:bb:cc:dd:ee:ff" as 6 bytes. */
 export function putMacString(b: Uint8Array, p: number, s: string): void {
-  putMac(b, p, macFromString(s));
+  macPut(b, p, s);
 }

@@ -5,10 +5,11 @@
 //
 // Addresses are text as people write them: "aa:bb:cc:dd:ee:ff", "10.0.0.1", "fe80::1".
 
+import { ETH_TYPE } from '@rumpflow/openflow';
 import { ipv6ToWords, putIpv4, putIpv6, putMacString, putU16, putU32 } from './addr.js';
 import { fillChecksums } from './frame-checksum.js';
 import { FlowKey } from './key.js';
-import { ETHERTYPE, IPPROTO, parseFrame } from './parse.js';
+import { IPPROTO, parseFrame } from './parse.js';
 
 // ---------------------------------------------------------------------------------------
 // Options
@@ -116,7 +117,7 @@ function vlanStack(v: L2Options['vlan']): VlanTag[] {
   const tags = v as readonly VlanTag[];
   return tags.map((t, i) => ({
     ...t,
-    tpid: t.tpid ?? (tags.length > 1 && i === 0 ? ETHERTYPE.QINQ : ETHERTYPE.VLAN),
+    tpid: t.tpid ?? (tags.length > 1 && i === 0 ? ETH_TYPE.QINQ : ETH_TYPE.VLAN),
   }));
 }
 
@@ -133,7 +134,7 @@ export function buildEthernet(l2: L2Options, ethType: number, l3: Uint8Array): B
   putMacString(b, 0, l2.dstMac);
   putMacString(b, 6, l2.srcMac);
   tags.forEach((t, i) => {
-    putU16(b, 12 + 4 * i, t.tpid ?? ETHERTYPE.VLAN);
+    putU16(b, 12 + 4 * i, t.tpid ?? ETH_TYPE.VLAN);
     putU16(b, 14 + 4 * i, ((t.pcp ?? 0) << 13) | (t.dei ? 0x1000 : 0) | (t.vid & 0x0fff));
   });
   putU16(b, typeOff, ethType);
@@ -146,7 +147,7 @@ export function buildEthernet(l2: L2Options, ethType: number, l3: Uint8Array): B
       putU32(stack, 4 * i, mplsLse(e.label, e.tc ?? 0, i === mpls.length - 1, e.ttl ?? 64)),
     );
     const head = Buffer.from(b.subarray(0, typeOff + 2));
-    putU16(head, typeOff, l2.mplsEthType ?? ETHERTYPE.MPLS);
+    putU16(head, typeOff, l2.mplsEthType ?? ETH_TYPE.MPLS);
     b = Buffer.concat([head, stack, b.subarray(typeOff + 2)]);
   }
   return padFrame(b, l2.padTo ?? 0);
@@ -275,8 +276,8 @@ const isV6 = (o: AnyIpOptions): boolean => o.ipv6 ?? o.src.includes(':');
 /** A frame carrying `payload` as protocol `proto` over IPv4 or IPv6. */
 function ipFrame(o: L2Options & AnyIpOptions, proto: number, payload: Uint8Array): Buffer {
   return isV6(o)
-    ? buildEthernet(o, ETHERTYPE.IPV6, ipv6Packet(o, proto, payload))
-    : buildEthernet(o, ETHERTYPE.IPV4, ipv4Packet(o, proto, payload));
+    ? buildEthernet(o, ETH_TYPE.IPV6, ipv6Packet(o, proto, payload))
+    : buildEthernet(o, ETH_TYPE.IPV4, ipv4Packet(o, proto, payload));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -284,12 +285,12 @@ function ipFrame(o: L2Options & AnyIpOptions, proto: number, payload: Uint8Array
 
 /** An IPv4 frame with a raw payload (e.g. a later fragment); the header checksum is filled. */
 export function buildIpv4(o: L2Options & Ipv4Options & { proto: number; payload?: Uint8Array }): Buffer {
-  return buildEthernet(o, ETHERTYPE.IPV4, ipv4Packet(o, o.proto, o.payload ?? EMPTY));
+  return buildEthernet(o, ETH_TYPE.IPV4, ipv4Packet(o, o.proto, o.payload ?? EMPTY));
 }
 
 /** An IPv6 frame; `payload` is the upper-layer data after the extension headers. */
 export function buildIpv6(o: L2Options & Ipv6Options & { nextHeader: number; payload?: Uint8Array }): Buffer {
-  return buildEthernet(o, ETHERTYPE.IPV6, ipv6Packet(o, o.nextHeader, o.payload ?? EMPTY));
+  return buildEthernet(o, ETH_TYPE.IPV6, ipv6Packet(o, o.nextHeader, o.payload ?? EMPTY));
 }
 
 export interface ArpOptions extends Omit<L2Options, 'dstMac' | 'mpls' | 'mplsEthType'> {
@@ -309,7 +310,7 @@ export function buildArp(o: ArpOptions): Buffer {
   const tha = o.tha ?? '00:00:00:00:00:00';
   const b = new Uint8Array(28);
   putU16(b, 0, 1);
-  putU16(b, 2, ETHERTYPE.IPV4);
+  putU16(b, 2, ETH_TYPE.IPV4);
   b[4] = 6;
   b[5] = 4;
   putU16(b, 6, op);
@@ -318,7 +319,7 @@ export function buildArp(o: ArpOptions): Buffer {
   putMacString(b, 18, tha);
   putIpv4(b, 24, o.tpa);
   const dstMac = o.dstMac ?? (op === 1 ? 'ff:ff:ff:ff:ff:ff' : tha);
-  return buildEthernet({ ...o, dstMac }, ETHERTYPE.ARP, b);
+  return buildEthernet({ ...o, dstMac }, ETH_TYPE.ARP, b);
 }
 
 export interface EchoOptions extends L2Options, IpOptions {
@@ -340,14 +341,14 @@ function echo(type: number, o: EchoOptions): Uint8Array {
 
 /** An ICMP echo request (type 8) or reply (type 0) over IPv4. */
 export function buildIcmpEcho(o: EchoOptions & Ipv4Options): Buffer {
-  return buildEthernet(o, ETHERTYPE.IPV4, ipv4Packet(o, IPPROTO.ICMP, echo(o.type === 'request' ? 8 : 0, o)));
+  return buildEthernet(o, ETH_TYPE.IPV4, ipv4Packet(o, IPPROTO.ICMP, echo(o.type === 'request' ? 8 : 0, o)));
 }
 
 /** An ICMPv6 echo request (128) or reply (129). */
 export function buildIcmpv6Echo(o: EchoOptions & Ipv6Options): Buffer {
   return buildEthernet(
     o,
-    ETHERTYPE.IPV6,
+    ETH_TYPE.IPV6,
     ipv6Packet(o, IPPROTO.ICMPV6, echo(o.type === 'request' ? 128 : 129, o)),
   );
 }
@@ -361,7 +362,7 @@ export function buildIcmp(
   b[0] = o.type;
   b[1] = o.code ?? 0;
   b.set(body, 4);
-  return buildEthernet(o, ETHERTYPE.IPV4, ipv4Packet(o, IPPROTO.ICMP, b));
+  return buildEthernet(o, ETH_TYPE.IPV4, ipv4Packet(o, IPPROTO.ICMP, b));
 }
 
 /** Any ICMPv6 message: type, code and the body after the checksum. */
@@ -373,7 +374,7 @@ export function buildIcmpv6(
   b[0] = o.type;
   b[1] = o.code ?? 0;
   b.set(body, 4);
-  return buildEthernet(o, ETHERTYPE.IPV6, ipv6Packet(o, IPPROTO.ICMPV6, b));
+  return buildEthernet(o, ETH_TYPE.IPV6, ipv6Packet(o, IPPROTO.ICMPV6, b));
 }
 
 export interface UdpOptions extends L2Options, AnyIpOptions {
@@ -499,7 +500,7 @@ export function buildNdSolicit(o: NdSolicitOptions): Buffer {
   const ip = { ...o, dst: o.dst ?? sn.ip, ttl: o.ttl ?? 255 };
   return buildEthernet(
     { ...o, dstMac: o.dstMac ?? sn.mac },
-    ETHERTYPE.IPV6,
+    ETH_TYPE.IPV6,
     ipv6Packet(ip, IPPROTO.ICMPV6, body),
   );
 }
@@ -525,7 +526,7 @@ export function buildNdAdvert(o: NdAdvertOptions): Buffer {
   const ip = { ...o, dst: o.dst ?? 'ff02::1', ttl: o.ttl ?? 255 };
   return buildEthernet(
     { ...o, dstMac: o.dstMac ?? '33:33:00:00:00:01' },
-    ETHERTYPE.IPV6,
+    ETH_TYPE.IPV6,
     ipv6Packet(ip, IPPROTO.ICMPV6, body),
   );
 }
@@ -549,7 +550,7 @@ export function buildPbb(o: PbbOptions): Buffer {
   putU32(itag, 0, ((((o.pcp ?? 0) & 7) << 29) | (o.isid & 0xffffff)) >>> 0);
   return buildEthernet(
     { srcMac: o.bSrc, dstMac: o.bDst, ...(o.bVlan === undefined ? {} : { vlan: o.bVlan }) },
-    ETHERTYPE.PBB,
+    ETH_TYPE.PBB,
     concat(itag, o.inner),
   );
 }

@@ -16,9 +16,9 @@
 //              I-TAG (I-SID copied from an existing I-TAG, else 0; I-PCP from the customer's
 //              outer VLAN PCP, else 0) in front of the whole customer frame.
 
+import { ETH_TYPE } from '@rumpflow/openflow';
 import { getU16, getU32, putU16, putU32 } from './addr.js';
 import type { FlowKey } from './key.js';
-import { ETHERTYPE } from './parse.js';
 
 /** frame[0, at) + insert + frame[at, end). */
 function splice(frame: Uint8Array, at: number, insert: Uint8Array): Buffer {
@@ -38,7 +38,7 @@ function cut(frame: Uint8Array, at: number, n: number): Buffer {
 }
 
 /** Push a new outermost VLAN tag with TPID 0x8100 (802.1Q) or 0x88a8 (802.1ad). */
-export function pushVlan(frame: Uint8Array, key: FlowKey, tpid: number = ETHERTYPE.VLAN): Buffer {
+export function pushVlan(frame: Uint8Array, key: FlowKey, tpid: number = ETH_TYPE.VLAN): Buffer {
   const tag = new Uint8Array(4);
   putU16(tag, 0, tpid);
   // the new tag's PCP and VID from the old outer tag (its DEI is not copied)
@@ -52,7 +52,7 @@ export function popVlan(frame: Uint8Array, key: FlowKey): Buffer | null {
 }
 
 /** Push an MPLS label stack entry; `ethertype` 0x8847 (unicast) or 0x8848 (multicast). */
-export function pushMpls(frame: Uint8Array, key: FlowKey, ethertype: number = ETHERTYPE.MPLS): Buffer {
+export function pushMpls(frame: Uint8Array, key: FlowKey, ethertype: number = ETH_TYPE.MPLS): Buffer {
   const lse = new Uint8Array(4);
   let at: number;
   if (key.mplsOff >= 0) {
@@ -79,7 +79,7 @@ export function popMpls(frame: Uint8Array, key: FlowKey, ethertype: number): Buf
 export function pushPbb(frame: Uint8Array, key: FlowKey): Buffer {
   const head = new Uint8Array(18);
   head.set(frame.subarray(0, 12), 0);
-  putU16(head, 12, ETHERTYPE.PBB);
+  putU16(head, 12, ETH_TYPE.PBB);
   if (key.pbbOff >= 0) head.set(frame.subarray(key.pbbOff, key.pbbOff + 4), 14);
   else if (key.vlanOff >= 0) head[14] = key.vlanPcp << 5;
   const out = Buffer.allocUnsafe(18 + frame.length);

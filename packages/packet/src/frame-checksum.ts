@@ -2,6 +2,7 @@
 // scratch (the builders use this) and verifying them (a host receiving frames uses this).
 // The key must come from parsing this very frame.
 
+import { ETH_TYPE } from '@rumpflow/openflow';
 import { getU16 } from './addr.js';
 import {
   checksum,
@@ -14,12 +15,12 @@ import {
   writeSctpChecksum,
 } from './checksum.js';
 import { FRAG, type FlowKey } from './key.js';
-import { ETHERTYPE, IPPROTO } from './parse.js';
+import { IPPROTO } from './parse.js';
 
 /** The frame carries an IPv4 header the parser accepted. */
-export const hasIpv4 = (key: FlowKey): boolean => key.ethType === ETHERTYPE.IPV4 && key.l3Off >= 0;
+export const hasIpv4 = (key: FlowKey): boolean => key.ethType === ETH_TYPE.IPV4 && key.l3Off >= 0;
 /** The frame carries an IPv6 header the parser accepted. */
-export const hasIpv6 = (key: FlowKey): boolean => key.ethType === ETHERTYPE.IPV6 && key.l3Off >= 0;
+export const hasIpv6 = (key: FlowKey): boolean => key.ethType === ETH_TYPE.IPV6 && key.l3Off >= 0;
 
 /** End of the IP datagram (its length field, clipped to the frame: Ethernet padding excluded). */
 export function l3End(frame: Uint8Array, key: FlowKey): number {
@@ -71,7 +72,7 @@ export function pseudoChecksumOff(key: FlowKey): number {
     case IPPROTO.UDP:
       return key.l4Off + 6;
     case IPPROTO.ICMPV6:
-      return key.ethType === ETHERTYPE.IPV6 ? key.l4Off + 2 : -1;
+      return key.ethType === ETH_TYPE.IPV6 ? key.l4Off + 2 : -1;
     default:
       return -1;
   }
@@ -80,14 +81,14 @@ export function pseudoChecksumOff(key: FlowKey): number {
 /** A fragment holding part of a datagram (an IPv6 atomic fragment, offset 0 and M 0, holds all of it). */
 function partial(frame: Uint8Array, key: FlowKey): boolean {
   if ((key.ipFrag & FRAG.ANY) === 0) return false;
-  if (key.ethType === ETHERTYPE.IPV4) return true;
+  if (key.ethType === ETH_TYPE.IPV4) return true;
   const fh = ipv6Chain(frame, key, IPPROTO.FRAGMENT);
   return fh < 0 || (getU16(frame, fh + 2) & 0xfff9) !== 0;
 }
 
 /** The pseudo-header sum for a transport segment of `length` bytes. */
 function pseudoSum(frame: Uint8Array, key: FlowKey, length: number): number {
-  return key.ethType === ETHERTYPE.IPV4
+  return key.ethType === ETH_TYPE.IPV4
     ? pseudoSumV4(key.ipv4Src, key.ipv4Dst, key.ipProto, length)
     : pseudoSumV6(frame, key.l3Off + 8, key.ipProto, length);
 }
@@ -117,7 +118,7 @@ export function fillChecksums(frame: Uint8Array, key: FlowKey): void {
     if (end - start >= 12) writeSctpChecksum(frame, start, sctpChecksum(frame, start, end));
     return;
   }
-  if (key.ipProto === IPPROTO.ICMP && key.ethType === ETHERTYPE.IPV4) {
+  if (key.ipProto === IPPROTO.ICMP && key.ethType === ETH_TYPE.IPV4) {
     off = start + 2;
     frame[off] = frame[off + 1] = 0;
     c = checksum(frame, start, end);
@@ -147,10 +148,10 @@ export function checksumsValid(frame: Uint8Array, key: FlowKey): boolean {
   const end = l3End(frame, key);
   if (key.ipProto === IPPROTO.SCTP)
     return end - start >= 12 && readSctpChecksum(frame, start) === sctpChecksum(frame, start, end);
-  if (key.ipProto === IPPROTO.ICMP && key.ethType === ETHERTYPE.IPV4)
+  if (key.ipProto === IPPROTO.ICMP && key.ethType === ETH_TYPE.IPV4)
     return onesSum(frame, start, end) === 0xffff;
   const off = pseudoChecksumOff(key);
   if (off < 0) return true;
-  if (key.ipProto === IPPROTO.UDP && key.ethType === ETHERTYPE.IPV4 && getU16(frame, off) === 0) return true;
+  if (key.ipProto === IPPROTO.UDP && key.ethType === ETH_TYPE.IPV4 && getU16(frame, off) === 0) return true;
   return onesSum(frame, start, end, pseudoSum(frame, key, end - start)) === 0xffff;
 }

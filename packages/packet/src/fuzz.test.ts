@@ -4,12 +4,13 @@
 // then pop gives back the original bytes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ETH_TYPE } from '@rumpflow/openflow';
 import { arbFrame, arbSetField } from '../test/arbitraries.js';
 import { sampleFrames } from '../test/fixtures.js';
 import { allValid } from '../test/verify.js';
 import { popMpls, popPbb, popVlan, pushMpls, pushPbb, pushVlan } from './encap.js';
 import { FlowKey } from './key.js';
-import { ETHERTYPE, parseFrame } from './parse.js';
+import { parseFrame } from './parse.js';
 import { setField } from './rewrite.js';
 
 const RUNS = Number(process.env.PACKET_FUZZ_RUNS ?? 400);
@@ -48,7 +49,7 @@ describe('parse: robustness', () => {
   });
 
   it('random bytes behind each known ethertype never throw', () => {
-    const types = Object.values(ETHERTYPE);
+    const types = Object.values(ETH_TYPE);
     fc.assert(
       fc.property(
         fc.constantFrom(...types),

@@ -1,3 +1,4 @@
+import { ETH_TYPE } from '@rumpflow/openflow';
 import { describe, expect, it } from 'vitest';
 import {
   IP6_A,
@@ -32,7 +33,7 @@ import {
   TCP_FLAGS,
 } from './build.js';
 import { FRAG, FlowKey } from './key.js';
-import { ETHERTYPE, IPPROTO, parseFrame } from './parse.js';
+import { IPPROTO, parseFrame } from './parse.js';
 
 const IEH = { NONEXT: 1, ESP: 2, AUTH: 4, DEST: 8, FRAG: 16, ROUTER: 32, HOP: 64, UNREP: 128, UNSEQ: 256 };
 const parse = (f: Uint8Array) => parseFrame(f, new FlowKey());
@@ -53,7 +54,7 @@ describe('Ethernet and VLAN', () => {
     expect(k).toMatchObject({
       ethDst: MAC_B_NUM,
       ethSrc: MAC_A_NUM,
-      ethType: ETHERTYPE.IPV4,
+      ethType: ETH_TYPE.IPV4,
       vlanVid: 0,
       vlanDepth: 0,
       vlanOff: -1,
@@ -86,7 +87,7 @@ describe('Ethernet and VLAN', () => {
       vlanOff: 12,
       ethTypeOff: 16,
     });
-    expect(k).toMatchObject({ ethType: ETHERTYPE.IPV4, l3Off: 18, ipProto: IPPROTO.UDP, tpSrc: 1, tpDst: 2 });
+    expect(k).toMatchObject({ ethType: ETH_TYPE.IPV4, l3Off: 18, ipProto: IPPROTO.UDP, tpSrc: 1, tpDst: 2 });
   });
 
   it('VID 0 (priority tag) is still present', () => {
@@ -144,7 +145,7 @@ describe('PBB', () => {
       buildPbb({ bDst: '02:00:00:00:01:01', bSrc: '02:00:00:00:01:02', isid: 0x123456, pcp: 5, inner }),
     );
     expect(k).toMatchObject({
-      ethType: ETHERTYPE.PBB,
+      ethType: ETH_TYPE.PBB,
       pbbIsid: 0x123456,
       pbbOff: 14,
       ethDst: 0x020000000101,

@@ -2,18 +2,8 @@
 // bytes, results go into the caller's key. A malformed or truncated frame yields a partial
 // key (`truncated` set, deeper fields zero), never an exception.
 
+import { ETH_TYPE, OFPIEH } from '@rumpflow/openflow';
 import { FRAG, type FlowKey } from './key.js';
-
-export const ETHERTYPE = {
-  IPV4: 0x0800,
-  ARP: 0x0806,
-  VLAN: 0x8100,
-  QINQ: 0x88a8,
-  IPV6: 0x86dd,
-  MPLS: 0x8847,
-  MPLS_MCAST: 0x8848,
-  PBB: 0x88e7,
-} as const;
 
 export const IPPROTO = {
   HOPOPTS: 0,
@@ -30,8 +20,6 @@ export const IPPROTO = {
   SCTP: 132,
 } as const;
 
-/** OFPIEH_* bits (OpenFlow 1.3.5 IPV6_EXTHDR pseudo-field). */
-const IEH = { NONEXT: 1, ESP: 2, AUTH: 4, DEST: 8, FRAG: 16, ROUTER: 32, HOP: 64, UNREP: 128, UNSEQ: 256 } as const;
 
 const u16 = (b: Uint8Array, p: number): number => (b[p]! << 8) | b[p + 1]!;
 const u32 = (b: Uint8Array, p: number): number => ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
@@ -57,7 +45,7 @@ export function parseFrame(frame: Uint8Array, key: FlowKey): FlowKey {
   let type = u16(b, p);
 
   // up to two VLAN tags (802.1ad outer, 802.1Q inner); the outermost is the OXM's
-  while ((type === ETHERTYPE.VLAN || type === ETHERTYPE.QINQ) && key.vlanDepth < 2) {
+  while ((type === ETH_TYPE.VLAN || type === ETH_TYPE.QINQ) && key.vlanDepth < 2) {
     if (p + 6 > n) {
       key.truncated = true;
       return key;
@@ -78,20 +66,20 @@ export function parseFrame(frame: Uint8Array, key: FlowKey): FlowKey {
   p += 2;
 
   switch (type) {
-    case ETHERTYPE.IPV4:
+    case ETH_TYPE.IPV4:
       parseIpv4(b, p, key);
       break;
-    case ETHERTYPE.IPV6:
+    case ETH_TYPE.IPV6:
       parseIpv6(b, p, key);
       break;
-    case ETHERTYPE.ARP:
+    case ETH_TYPE.ARP:
       parseArp(b, p, key);
       break;
-    case ETHERTYPE.MPLS:
-    case ETHERTYPE.MPLS_MCAST:
+    case ETH_TYPE.MPLS:
+    case ETH_TYPE.MPLS_MCAST:
       parseMpls(b, p, key);
       break;
-    case ETHERTYPE.PBB:
+    case ETH_TYPE.PBB:
       if (p + 4 > n) {
         key.truncated = true;
         break;
@@ -132,7 +120,7 @@ function parseArp(b: Uint8Array, p: number, key: FlowKey): void {
   }
   key.l3Off = p;
   // Ethernet/IPv4 ARP only: htype 1, ptype 0x0800, hlen 6, plen 4
-  if (u16(b, p) !== 1 || u16(b, p + 2) !== ETHERTYPE.IPV4 || b[p + 4] !== 6 || b[p + 5] !== 4) return;
+  if (u16(b, p) !== 1 || u16(b, p + 2) !== ETH_TYPE.IPV4 || b[p + 4] !== 6 || b[p + 5] !== 4) return;
   key.arpOp = u16(b, p + 6);
   key.arpSha = mac(b, p + 8);
   key.arpSpa = u32(b, p + 14);
@@ -221,26 +209,26 @@ function walkIpv6(b: Uint8Array, p: number, next: number, end: number, key: Flow
     let bit = 0;
     switch (next) {
       case IPPROTO.HOPOPTS:
-        bit = IEH.HOP;
-        if (!first) bits |= IEH.UNSEQ;
+        bit = OFPIEH.HOP;
+        if (!first) bits |= OFPIEH.UNSEQ;
         break;
       case IPPROTO.DSTOPTS:
-        bit = IEH.DEST;
+        bit = OFPIEH.DEST;
         break;
       case IPPROTO.ROUTING:
-        bit = IEH.ROUTER;
+        bit = OFPIEH.ROUTER;
         break;
       case IPPROTO.FRAGMENT:
-        bit = IEH.FRAG;
+        bit = OFPIEH.FRAG;
         break;
       case IPPROTO.AH:
-        bit = IEH.AUTH;
+        bit = OFPIEH.AUTH;
         break;
       case IPPROTO.ESP:
-        bit = IEH.ESP;
+        bit = OFPIEH.ESP;
         break;
       case IPPROTO.NONE:
-        key.ipv6Exthdr = bits | IEH.NONEXT;
+        key.ipv6Exthdr = bits | OFPIEH.NONEXT;
         key.ipProto = next;
         return;
       default:
@@ -249,18 +237,18 @@ function walkIpv6(b: Uint8Array, p: number, next: number, end: number, key: Flow
         parseL4(b, p, end, key, true);
         return;
     }
-    if (bit === IEH.DEST) {
+    if (bit === OFPIEH.DEST) {
       if (!destFinal && rank <= RANK[IPPROTO.HOPOPTS]!) {
         rank = RANK_DEST_FIRST;
       } else {
-        if (destFinal) bits |= IEH.UNREP;
+        if (destFinal) bits |= OFPIEH.UNREP;
         destFinal = true;
         rank = RANK_DEST_FINAL;
       }
     } else {
-      if ((bits & bit) !== 0) bits |= IEH.UNREP;
+      if ((bits & bit) !== 0) bits |= OFPIEH.UNREP;
       const r = RANK[next]!;
-      if (r < rank) bits |= IEH.UNSEQ;
+      if (r < rank) bits |= OFPIEH.UNSEQ;
       rank = r;
     }
     bits |= bit;

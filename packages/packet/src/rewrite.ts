@@ -14,7 +14,7 @@
 // Values are plain numbers here (MACs as 48-bit numbers, IPv4 as 32-bit, IPv6 as four
 // 32-bit words, as in the key); setField() takes OXM-style values (strings for addresses).
 
-import type { OxmFieldName, OxmValue } from '@rumpflow/openflow';
+import { ETH_TYPE, type OxmFieldName, type OxmValue } from '@rumpflow/openflow';
 import {
   type Ipv6Words,
   getMac,
@@ -39,7 +39,7 @@ import {
 } from './checksum.js';
 import { hasIpv4, hasIpv6, ipv6Chain, l3End, pseudoChecksumOff } from './frame-checksum.js';
 import type { FlowKey } from './key.js';
-import { ETHERTYPE, IPPROTO, parseFrame } from './parse.js';
+import { IPPROTO, parseFrame } from './parse.js';
 
 // ---------------------------------------------------------------------------------------
 // Checksum plumbing
@@ -51,7 +51,7 @@ function fix16(frame: Uint8Array, off: number, old: number, neu: number): void {
 
 /** An IPv4 UDP checksum of 0 means "none" and must stay 0. */
 function l4Unchecked(frame: Uint8Array, key: FlowKey, off: number): boolean {
-  return key.ipProto === IPPROTO.UDP && key.ethType === ETHERTYPE.IPV4 && getU16(frame, off) === 0;
+  return key.ipProto === IPPROTO.UDP && key.ethType === ETH_TYPE.IPV4 && getU16(frame, off) === 0;
 }
 
 /** Store a transport checksum, applying UDP's "computed 0 is sent as 0xffff". */
@@ -121,7 +121,7 @@ export function setVlanPcp(frame: Uint8Array, key: FlowKey, pcp: number): boolea
 /** Write the IPv4 TOS byte or IPv6 traffic class. */
 function setTrafficClass(frame: Uint8Array, key: FlowKey, tc: number): void {
   const p = key.l3Off;
-  if (key.ethType === ETHERTYPE.IPV4) {
+  if (key.ethType === ETH_TYPE.IPV4) {
     const old = getU16(frame, p);
     frame[p + 1] = tc;
     fix16(frame, p + 10, old, getU16(frame, p));
@@ -400,10 +400,10 @@ export const setNdTll = (frame: Uint8Array, key: FlowKey, mac: number): boolean 
 function hasArp(frame: Uint8Array, key: FlowKey): boolean {
   const p = key.l3Off;
   return (
-    key.ethType === ETHERTYPE.ARP &&
+    key.ethType === ETH_TYPE.ARP &&
     p >= 0 &&
     getU16(frame, p) === 1 &&
-    getU16(frame, p + 2) === ETHERTYPE.IPV4 &&
+    getU16(frame, p + 2) === ETH_TYPE.IPV4 &&
     frame[p + 4] === 6 &&
     frame[p + 5] === 4
   );

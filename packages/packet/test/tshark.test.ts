@@ -7,13 +7,9 @@
 //
 // Requires tshark (`apt-get install -y tshark`); without it the suite is skipped, loudly.
 
-import { execFile, spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { OxmFieldName } from '@rumpflow/openflow';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pcapOf, requireTshark, runTshark } from '@rumpflow/test-tools';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTcp, buildUdp, TCP_FLAGS } from '../src/build.js';
 import { popMpls, pushMpls, pushVlan } from '../src/encap.js';
 import { FlowKey } from '../src/key.js';
@@ -21,31 +17,11 @@ import { parseFrame } from '../src/parse.js';
 import { setField } from '../src/rewrite.js';
 import { copyTtlIn, decNwTtl } from '../src/ttl.js';
 import { V4, V6, payload, sampleFrames } from './fixtures.js';
-import { pcapOf } from './pcap.js';
 import { type Verdict, verifyFrame } from './verify.js';
 
-const run = promisify(execFile);
-
-function tsharkVersion(): string | undefined {
-  const r = spawnSync('tshark', ['--version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) return undefined;
-  return /TShark \(Wireshark\) (\S+)/.exec(r.stdout)?.[1] ?? r.stdout.split('\n')[0];
-}
-
-const TSHARK = tsharkVersion();
-if (TSHARK === undefined) {
-  console.warn(
-    [
-      '',
-      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
-      '!! packet/test/tshark.test.ts SKIPPED: `tshark` is not installed, so the checksums of',
-      "!! built and rewritten frames are NOT being checked against Wireshark's dissectors.",
-      '!! Install it with:  DEBIAN_FRONTEND=noninteractive apt-get install -y tshark',
-      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
-      '',
-    ].join('\n'),
-  );
-}
+const TSHARK = requireTshark('packet/test/tshark.test.ts', [
+  "the checksums of built and rewritten frames are NOT being checked against Wireshark's dissectors.",
+]);
 
 // ---------------------------------------------------------------------------------------
 // The frames
@@ -164,28 +140,21 @@ function walk(node: unknown, d: Dissected): void {
   }
 }
 
-async function dissect(file: string): Promise<Dissected[]> {
-  const { stdout } = await run(
-    'tshark',
-    [
-      '-r',
-      file,
-      '-n',
-      '-V',
-      '-T',
-      'json',
-      '--no-duplicate-keys',
-      '-o',
-      'ip.check_checksum:TRUE',
-      '-o',
-      'tcp.check_checksum:TRUE',
-      '-o',
-      'udp.check_checksum:TRUE',
-      '-o',
-      'sctp.checksum:CRC 32c',
-    ],
-    { maxBuffer: 256 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } },
-  );
+async function dissect(pcap: Uint8Array): Promise<Dissected[]> {
+  const stdout = await runTshark(pcap, [
+    '-V',
+    '-T',
+    'json',
+    '--no-duplicate-keys',
+    '-o',
+    'ip.check_checksum:TRUE',
+    '-o',
+    'tcp.check_checksum:TRUE',
+    '-o',
+    'udp.check_checksum:TRUE',
+    '-o',
+    'sctp.checksum:CRC 32c',
+  ]);
   return (JSON.parse(stdout) as unknown[]).map((pkt) => {
     const d: Dissected = { status: new Map(), malformed: false };
     walk(pkt, d);
@@ -211,19 +180,11 @@ function expected(v: Verdict): Map<string, string> {
 
 describe.skipIf(TSHARK === undefined)(`checksums as tshark ${TSHARK ?? ''} sees them`, () => {
   const list = frames();
-  let dir = '';
   let dissected: Dissected[] = [];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'packet-tshark-'));
-    const file = join(dir, 'frames.pcap');
-    await writeFile(file, pcapOf(list.map(([, f]) => f)));
-    dissected = await dissect(file);
+    dissected = await dissect(pcapOf(list.map(([, f]) => f)));
   }, 60_000);
-
-  afterAll(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
 
   it('dissects one packet per frame', () => {
     expect(dissected.length).toBe(list.length);

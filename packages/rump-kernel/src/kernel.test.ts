@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ERRNO, F, FD_CLOEXEC, O, SYSCALLS, type SyscallName, type Value } from '@rumpflow/sysproxy';
 import { KernelError } from './errors.js';
-import { Kernel, type SyscallRecord } from './kernel.js';
-import { PIPE_BUF_SIZE } from './pipe.js';
+import { Kernel, PID_MAX, type SyscallRecord } from './kernel.js';
+import { PIPE_BUF, PIPE_BUF_SIZE } from './pipe.js';
 import type { Process } from './process.js';
 import { Interrupt } from './wait.js';
 
@@ -20,6 +20,17 @@ async function errnoOf(pr: Promise<unknown>): Promise<string> {
 }
 
 const text = (s: string) => new TextEncoder().encode(s);
+
+/** Whether `p` has settled once every pending callback has run. */
+async function isSettled(p: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void p.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  await new Promise<void>((r) => setImmediate(r));
+  return done;
+}
 
 describe('Kernel syscalls', () => {
   it('opens devices at the lowest free fd; /dev/null and /dev/zero behave', async () => {
@@ -116,6 +127,89 @@ describe('Kernel syscalls', () => {
     const cancelled = errnoOf(call(k, p, 'read', [r2 as number, 1], intr));
     intr.fire(new KernelError(ERRNO.ECANCELED));
     expect(await cancelled).toBe('ECANCELED');
+  });
+
+  it('keeps writes of at most PIPE_BUF bytes whole: EAGAIN without room for all, else a wait', async () => {
+    const k = new Kernel();
+    const p = k.newProcess('test');
+    const [, r, w] = (await call(k, p, 'pipe2', [O.NONBLOCK])) as number[];
+    expect(await call(k, p, 'write', [w as number, new Uint8Array(PIPE_BUF_SIZE - 100)])).toEqual([PIPE_BUF_SIZE - 100]);
+    expect(await errnoOf(call(k, p, 'write', [w as number, new Uint8Array(200).fill(1)]))).toBe('EAGAIN');
+    expect(await errnoOf(call(k, p, 'write', [w as number, new Uint8Array(PIPE_BUF).fill(1)]))).toBe('EAGAIN');
+    // a larger write may be split: what fits goes in
+    expect(await call(k, p, 'write', [w as number, new Uint8Array(PIPE_BUF + 1).fill(2)])).toEqual([100]);
+    expect(await errnoOf(call(k, p, 'write', [w as number, new Uint8Array(PIPE_BUF + 1)]))).toBe('EAGAIN'); // full
+    expect((await call(k, p, 'read', [r as number, PIPE_BUF_SIZE]))[0]).toBe(PIPE_BUF_SIZE);
+
+    // blocking: an atomic write waits until all of it fits, and is never interleaved
+    await call(k, p, 'fcntl', [w as number, F.SETFL, 0]);
+    await call(k, p, 'write', [w as number, new Uint8Array(PIPE_BUF_SIZE - 100)]);
+    const writing = call(k, p, 'write', [w as number, new Uint8Array(200).fill(0xaa)]);
+    expect(await isSettled(writing)).toBe(false);
+    await call(k, p, 'read', [r as number, 50]); // room for 150: still not enough
+    expect(await isSettled(writing)).toBe(false);
+    const [n, zeros] = (await call(k, p, 'read', [r as number, PIPE_BUF_SIZE])) as [number, Uint8Array];
+    expect([n, zeros.every((b) => b === 0)]).toEqual([PIPE_BUF_SIZE - 150, true]);
+    expect(await writing).toEqual([200]);
+    expect(await call(k, p, 'read', [r as number, PIPE_BUF_SIZE])).toEqual([200, new Uint8Array(200).fill(0xaa)]);
+  });
+
+  it('gives EPIPE for a write of nothing with the reader gone', async () => {
+    const k = new Kernel();
+    const p = k.newProcess('test');
+    const [, r, w] = (await call(k, p, 'pipe2', [0])) as number[];
+    expect(await call(k, p, 'write', [w as number, new Uint8Array(0)])).toEqual([0]);
+    await call(k, p, 'close', [r as number]);
+    expect(await errnoOf(call(k, p, 'write', [w as number, new Uint8Array(0)]))).toBe('EPIPE');
+  });
+
+  it('refuses F_DUPFD from an fd beyond the table (EINVAL, not EMFILE)', async () => {
+    const k = new Kernel({ maxFds: 8 });
+    const p = k.newProcess('test');
+    await call(k, p, 'open', ['/dev/null', O.RDWR, 0]);
+    expect(await call(k, p, 'fcntl', [0, F.DUPFD, 7])).toEqual([7]);
+    expect(await errnoOf(call(k, p, 'fcntl', [0, F.DUPFD, 8]))).toBe('EINVAL');
+    expect(await errnoOf(call(k, p, 'fcntl', [0, F.DUPFD_CLOEXEC, 1000]))).toBe('EINVAL');
+    expect(await errnoOf(call(k, p, 'fcntl', [0, F.DUPFD, 7]))).toBe('EMFILE'); // 7 is taken, nothing above it
+  });
+
+  it('closes a socket again when it cannot get an fd', async () => {
+    const k = new Kernel({ maxFds: 1 });
+    const p = k.newProcess('test');
+    expect(await call(k, p, '__socket30', [2, 2, 0])).toEqual([0]);
+    expect(k.objects.open('socket')).toBe(1);
+    expect(await errnoOf(call(k, p, '__socket30', [2, 2, 0]))).toBe('EMFILE');
+    expect(k.objects.open('socket')).toBe(1);
+    await call(k, p, 'close', [0]);
+    expect(k.objects.open('socket')).toBe(0);
+  });
+
+  it('numbers its pipes, kqueues and sockets per kernel', async () => {
+    const names: string[] = [];
+    for (const k of [new Kernel(), new Kernel()]) {
+      const p = k.newProcess('test');
+      const [, r] = (await call(k, p, 'pipe2', [0])) as number[];
+      const [kq] = (await call(k, p, 'kqueue', [])) as number[];
+      const [s] = (await call(k, p, '__socket30', [2, 2, 0])) as number[];
+      names.push([r, kq, s].map((fd) => p.entry(fd as number).file.object.name).join(' '));
+    }
+    expect(names).toEqual(['pipe#1 (read end) kqueue#1 socket#1 (domain 2, type 2)', 'pipe#1 (read end) kqueue#1 socket#1 (domain 2, type 2)']);
+  });
+
+  it('refuses limits it cannot honour: more processes than pids, no fds', () => {
+    expect(() => new Kernel({ maxProcesses: PID_MAX + 1 })).toThrow(RangeError);
+    expect(() => new Kernel({ maxProcesses: 0 })).toThrow(/maxProcesses/);
+    expect(() => new Kernel({ maxFds: 0 })).toThrow(/maxFds/);
+    expect(() => new Kernel({ maxFds: 1.5 })).toThrow(/maxFds/);
+    expect(new Kernel({ maxProcesses: PID_MAX }).maxProcesses).toBe(PID_MAX);
+  });
+
+  it('finds a free pid in a full pid space, wrapping around', () => {
+    const k = new Kernel({ maxProcesses: PID_MAX });
+    for (let i = 0; i < PID_MAX; i++) k.newProcess('filler');
+    expect(() => k.newProcess('one too many')).toThrow(/process table full/);
+    k.detach(k.processes.get(500) as Process);
+    expect(k.newProcess('reuses').pid).toBe(500);
   });
 
   it('writes and reads scattered buffers', async () => {

@@ -13,8 +13,10 @@ import { type FileObject, type IoContext, type IoctlResult, OpenFile } from './f
 import { kqueueSyscalls } from './kqueue.js';
 import { createPipe } from './pipe.js';
 import { pollSyscall } from './poll.js';
+import { ObjectCounter } from './objects.js';
 import { Process } from './process.js';
 import { createSocket, type SocketIoctl } from './socket.js';
+import { type Timers, realTimers } from './timers.js';
 import type { Interrupt } from './wait.js';
 
 export interface KernelOptions {
@@ -22,9 +24,16 @@ export interface KernelOptions {
   readonly maxFds?: number;
   /** Most bytes one read/readv returns, value encoding included (default 1 MiB: what a frame carries). */
   readonly maxIo?: number;
-  /** Most processes at once (default 4096). */
+  /** Most processes at once (default 4096, at most PID_MAX). */
   readonly maxProcesses?: number;
+  /** The clock of kevent/poll timeouts and EVFILT_TIMER (default: real, unref'd timers). */
+  readonly timers?: Timers;
 }
+
+/** Pids run from 1 to PID_MAX (NetBSD's), so at most PID_MAX processes exist at once. */
+export const PID_MAX = 99999;
+/** The largest maxFds a kernel accepts. */
+export const MAX_FDS_LIMIT = 1 << 20;
 
 /** A completed syscall, for tracing and metrics. */
 export interface SyscallRecord {
@@ -38,6 +47,8 @@ export interface SyscallRecord {
   readonly errno?: number;
   readonly startedAt: number;
   readonly durationMs: number;
+  /** Made by a process that reads /dev/ktrace: other tracers do not see it (Process.traceReaders). */
+  readonly tracer: boolean;
 }
 
 export type Handler = (k: Kernel, p: Process, args: Value[], intr: Interrupt) => Promise<Value[]> | Value[];
@@ -53,6 +64,14 @@ const int = (v: Value): number => {
 const SOCK_CLOEXEC = 0x10000000;
 const SOCK_NONBLOCK = 0x20000000;
 
+/** `value` when it is an integer in [min, max]; else RangeError naming the option. */
+function checkedLimit(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`${name} must be an integer from ${min} to ${max}, not ${value}`);
+  return value;
+}
+
+const asKernelError = (e: unknown): KernelError => (e instanceof KernelError ? e : new KernelError(ERRNO.EIO, (e as Error).message));
+
 export class Kernel {
   readonly devices = new DeviceSwitch();
   readonly processes = new Map<number, Process>();
@@ -60,33 +79,47 @@ export class Kernel {
   socketIoctl: SocketIoctl | undefined;
   /** Every completed syscall (ktrace, metrics). */
   readonly trace = new SyscallTap();
+  /** Numbers and open counts of the pipes, kqueues and sockets it made. */
+  readonly objects = new ObjectCounter();
   /** Called by reboot(2): the server halts. Without it, reboot is EPERM. */
   onHalt: (() => void) | undefined;
   readonly maxFds: number;
   readonly maxIo: number;
   readonly maxProcesses: number;
+  readonly timers: Timers;
   private nextPid = 1;
 
+  /** Throws RangeError for limits out of range. */
   constructor(opts: KernelOptions = {}) {
-    this.maxFds = opts.maxFds ?? 1024;
-    this.maxIo = opts.maxIo ?? 1024 * 1024;
-    this.maxProcesses = opts.maxProcesses ?? 4096;
+    this.maxFds = checkedLimit('maxFds', opts.maxFds ?? 1024, 1, MAX_FDS_LIMIT);
+    this.maxIo = checkedLimit('maxIo', opts.maxIo ?? 1024 * 1024, 1, Number.MAX_SAFE_INTEGER);
+    this.maxProcesses = checkedLimit('maxProcesses', opts.maxProcesses ?? 4096, 1, PID_MAX);
+    this.timers = opts.timers ?? realTimers;
     this.devices.register('null', nullDriver);
     this.devices.register('zero', zeroDriver);
     this.devices.register('kinfo', kinfoDriver(this));
-    this.devices.register('ktrace', ktraceDriver(this.trace));
+    this.devices.register('ktrace', ktraceDriver(this));
   }
 
   /** A new process for a client that said NEW_PROCESS. */
   newProcess(program: string): Process {
     if (this.processes.size >= this.maxProcesses) throw new KernelError(ERRNO.EAGAIN, 'process table full');
-    let pid = this.nextPid;
-    while (this.processes.has(pid)) pid = pid >= 99999 ? 1 : pid + 1;
-    this.nextPid = pid >= 99999 ? 1 : pid + 1;
+    const pid = this.freePid();
     const p = new Process(pid, program.slice(0, 64) || 'unknown', 0, randomBytes(16), this.maxFds);
     p.connections = 1;
     this.processes.set(pid, p);
     return p;
+  }
+
+  /** The next unused pid after the last one given, wrapping at PID_MAX; EAGAIN if none is free. */
+  private freePid(): number {
+    let pid = this.nextPid;
+    for (let tries = 0; tries < PID_MAX; tries++, pid = pid >= PID_MAX ? 1 : pid + 1) {
+      if (this.processes.has(pid)) continue;
+      this.nextPid = pid >= PID_MAX ? 1 : pid + 1;
+      return pid;
+    }
+    throw new KernelError(ERRNO.EAGAIN, 'no free pid');
   }
 
   /** Attach another connection to process `pid`, proving it knows the join secret. */
@@ -111,35 +144,38 @@ export class Kernel {
    * KernelError (ENOSYS for an unknown number, EINVAL for arguments of the wrong shape).
    */
   async syscall(p: Process, sysno: number, args: Value[], intr: Interrupt): Promise<Value[]> {
-    const started = Date.now();
+    const startedAt = Date.now();
+    const tracer = p.isTracer;
     const name = syscallName(sysno);
     let results: Value[] | undefined;
     let errno: number | undefined;
     try {
-      if (name === undefined) throw new KernelError(ERRNO.ENOSYS, `syscall ${sysno}`);
-      const handler = HANDLERS[name];
-      if (handler === undefined) throw new KernelError(ERRNO.ENOSYS, name);
-      const bad = checkShapes(SYSCALLS[name].args, args);
-      if (bad) throw new KernelError(ERRNO.EINVAL, `${name}: ${bad}`);
-      if (p.exited) throw new KernelError(ERRNO.ESRCH, 'process exited');
-      results = await handler(this, p, args, intr);
+      results = await this.dispatch(p, sysno, args, intr);
       return results;
     } catch (e) {
-      errno = e instanceof KernelError ? e.errno : ERRNO.EIO;
-      throw e instanceof KernelError ? e : new KernelError(ERRNO.EIO, (e as Error).message);
+      const ke = asKernelError(e);
+      errno = ke.errno;
+      throw ke;
     } finally {
-      if (this.trace.subscribers > 0)
-        this.trace.emit({
-        pid: p.pid,
-        program: p.program,
-        syscall: name ?? `#${sysno}`,
-        args,
-        ...(results ? { results } : {}),
-        ...(errno !== undefined ? { errno } : {}),
-        startedAt: started,
-        durationMs: Date.now() - started,
-      });
+      // records cost only while someone subscribes (ktrace, metrics)
+      if (this.trace.subscribers > 0) {
+        const outcome = results ? { results } : { errno };
+        const record = { pid: p.pid, program: p.program, syscall: name ?? `#${sysno}`, args, ...outcome, startedAt, durationMs: Date.now() - startedAt };
+        this.trace.emit({ ...record, tracer: tracer || p.isTracer });
+      }
     }
+  }
+
+  /** Check and run one call: ENOSYS for an unknown number, EINVAL for arguments of the wrong shape. */
+  private dispatch(p: Process, sysno: number, args: Value[], intr: Interrupt): Promise<Value[]> | Value[] {
+    const name = syscallName(sysno);
+    if (name === undefined) throw new KernelError(ERRNO.ENOSYS, `syscall ${sysno}`);
+    const handler = HANDLERS[name];
+    if (handler === undefined) throw new KernelError(ERRNO.ENOSYS, name);
+    const bad = checkShapes(SYSCALLS[name].args, args);
+    if (bad) throw new KernelError(ERRNO.EINVAL, `${name}: ${bad}`);
+    if (p.exited) throw new KernelError(ERRNO.ESRCH, 'process exited');
+    return handler(this, p, args, intr);
   }
 
   /** Run `op` on fd's file with the I/O context, tracked so close(fd) interrupts it. */
@@ -159,6 +195,16 @@ export class Kernel {
       return this.devices.lookup(path).open({ pid, flags });
     }
     throw new KernelError(ERRNO.ENOENT, path);
+  }
+}
+
+/** Install a new open file at the lowest free fd; if it cannot be (EMFILE), it closes again. */
+function installOrRelease(p: Process, f: OpenFile, cloexec: boolean): number {
+  try {
+    return p.install(f, cloexec);
+  } catch (e) {
+    f.release();
+    throw e;
   }
 }
 
@@ -183,12 +229,7 @@ const HANDLERS: Partial<Record<SyscallName, Handler>> = {
     if ((fl & O.ACCMODE) === O.ACCMODE) throw new KernelError(ERRNO.EINVAL, 'access mode');
     const obj = k.openPath(path as string, fl, p.pid);
     const f = new OpenFile(obj, fl & (O.ACCMODE | O.NONBLOCK | O.APPEND));
-    try {
-      return [p.install(f, (fl & O.CLOEXEC) !== 0)];
-    } catch (e) {
-      f.release();
-      throw e;
-    }
+    return [installOrRelease(p, f, (fl & O.CLOEXEC) !== 0)];
   },
 
   close: (_k, p, [fd]) => {
@@ -257,8 +298,8 @@ const HANDLERS: Partial<Record<SyscallName, Handler>> = {
     });
   },
 
-  ioctl: (_k, p, [fd, cmd, data], intr) =>
-    _k.onFd(p, int(fd as Value), intr, async (f, ctx) => {
+  ioctl: (k, p, [fd, cmd, data], intr) =>
+    k.onFd(p, int(fd as Value), intr, async (f, ctx) => {
       const r: IoctlResult = await ioctlOf(f.object)(int(cmd as Value) >>> 0, data as Uint8Array | null, ctx);
       return [r.ret, r.out];
     }),
@@ -280,7 +321,8 @@ const HANDLERS: Partial<Record<SyscallName, Handler>> = {
         return [0];
       case F.DUPFD:
       case F.DUPFD_CLOEXEC:
-        if (a < 0) throw new KernelError(ERRNO.EINVAL, 'negative fd');
+        // the lowest fd asked for must be a valid one (EINVAL, not EMFILE, as BSD)
+        if (a < 0 || a >= p.maxFds) throw new KernelError(ERRNO.EINVAL, `fd ${a} out of range`);
         return [p.install(e.file.hold(), int(cmd as Value) === F.DUPFD_CLOEXEC, a)];
       default:
         throw new KernelError(ERRNO.EINVAL, `fcntl command ${int(cmd as Value)}`);
@@ -299,10 +341,10 @@ const HANDLERS: Partial<Record<SyscallName, Handler>> = {
     return [t];
   },
 
-  pipe2: (_k, p, [flags]) => {
+  pipe2: (k, p, [flags]) => {
     const fl = int(flags as Value);
     if ((fl & ~(O.NONBLOCK | O.CLOEXEC)) !== 0) throw new KernelError(ERRNO.EINVAL, 'pipe2 flags');
-    const [r, w] = createPipe();
+    const [r, w] = createPipe(k.objects);
     const nb = fl & O.NONBLOCK;
     const rf = new OpenFile(r, O.RDONLY | nb);
     const wf = new OpenFile(w, O.WRONLY | nb);
@@ -328,7 +370,7 @@ const HANDLERS: Partial<Record<SyscallName, Handler>> = {
     const t = int(type as Value);
     const obj = createSocket(int(domain as Value), t & ~(SOCK_CLOEXEC | SOCK_NONBLOCK), int(protocol as Value), k);
     const f = new OpenFile(obj, O.RDWR | ((t & SOCK_NONBLOCK) !== 0 ? O.NONBLOCK : 0));
-    return [p.install(f, (t & SOCK_CLOEXEC) !== 0)];
+    return [installOrRelease(p, f, (t & SOCK_CLOEXEC) !== 0)];
   },
 };
 

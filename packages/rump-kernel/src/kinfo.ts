@@ -1,28 +1,57 @@
 // Kernel information devices, so plain rump clients (rumpctl) can see inside the kernel
-// through open/read like any other file:
-//   /dev/kinfo   each open is a snapshot of the processes and their fds (JSON), read to EOF
+// through open/read like any other file. Their record formats are sysproxy's (kinfo.ts there):
+//   /dev/kinfo   each open is a snapshot of the processes and their fds (JSON), read to EOF;
+//                at most KINFO_MAX_BYTES: processes that do not fit are left out and the
+//                snapshot says "truncated": true (still valid JSON, every listed process whole)
 //   /dev/ktrace  each open is a live stream of completed syscalls, one JSON object per line;
-//                write a JSON filter ({"pid":3,"syscalls":["read"]}) to narrow it. The
-//                tracer's own calls are never traced (they would feed themselves).
+//                write a JSON filter ({"pid":3,"syscalls":["read"]}) to narrow it. A process
+//                with /dev/ktrace open is a tracer, and tracers never see tracers' calls:
+//                their reads would feed each other without end.
 
-import { ERRNO } from '@rumpflow/sysproxy';
+import { ERRNO, KINFO_PATH, KTRACE_PATH, parseKtraceFilter } from '@rumpflow/sysproxy';
 import type { Driver } from './devices.js';
 import { KernelError } from './errors.js';
 import type { FileObject, IoContext } from './file.js';
 import type { Kernel } from './kernel.js';
-import { type TraceFilter, listProcesses, traceEvent, traceMatches } from './observe.js';
-import type { SyscallTap } from './tap.js';
+import { type TraceFilter, processInfo, traceEvent, traceMatches } from './observe.js';
 import { WaitChannel, blockUntil } from './wait.js';
+
+/** The most bytes of one /dev/kinfo snapshot. */
+export const KINFO_MAX_BYTES = 1024 * 1024;
+
+/**
+ * The /dev/kinfo snapshot of `kernel`, processes by pid, as JSON of at most `maxBytes`: the
+ * work stops at the bound too, so a kernel full of processes and fds costs no more than that.
+ */
+export function kinfoSnapshot(kernel: Kernel, maxBytes = KINFO_MAX_BYTES): Uint8Array {
+  const enc = new TextEncoder();
+  const head = '{"procs":[';
+  const tail = '],"truncated":true}\n'; // the longest ending: room for it is kept throughout
+  const procs: string[] = [];
+  let size = head.length + tail.length;
+  let truncated = false;
+  for (const p of [...kernel.processes.values()].sort((a, b) => a.pid - b.pid)) {
+    const json = JSON.stringify(processInfo(p));
+    const bytes = enc.encode(json).length + 1; // and its comma
+    if (size + bytes > maxBytes) {
+      truncated = true;
+      break;
+    }
+    procs.push(json);
+    size += bytes;
+  }
+  return enc.encode(`${head}${procs.join(',')}]${truncated ? ',"truncated":true' : ''}}\n`);
+}
 
 export function kinfoDriver(kernel: Kernel): Driver {
   return {
     description: 'kernel process information (JSON)',
     open: () => {
-      const data = new TextEncoder().encode(`${JSON.stringify({ procs: listProcesses(kernel) })}\n`);
+      const data = kinfoSnapshot(kernel);
       let off = 0;
       return {
         kind: 'vnode',
-        name: '/dev/kinfo',
+        name: KINFO_PATH,
         channel: new WaitChannel(),
         readiness: () => ({ readable: data.length - off, writable: 0, eof: true, hangup: false }),
         read: (n: number) => {
@@ -39,75 +68,82 @@ export function kinfoDriver(kernel: Kernel): Driver {
 /** Trace lines held per opener; older lines are dropped (and counted) beyond it. */
 export const KTRACE_QUEUE = 4096;
 
-export function ktraceDriver(tap: SyscallTap): Driver {
+/** The lines waiting for one reader of /dev/ktrace. */
+class TraceQueue {
+  private readonly lines: Uint8Array[] = [];
+  held = 0;
+
+  get empty(): boolean {
+    return this.lines.length === 0;
+  }
+
+  /** Make room for one more line: true when the oldest had to go. */
+  makeRoom(): boolean {
+    if (this.lines.length < KTRACE_QUEUE) return false;
+    this.held -= (this.lines.shift() as Uint8Array).length;
+    return true;
+  }
+
+  push(line: Uint8Array): void {
+    this.lines.push(line);
+    this.held += line.length;
+  }
+
+  /** Whole lines, as many as fit in `n` (at least one, cut if longer than n). */
+  take(n: number): Uint8Array {
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    while (this.lines.length > 0 && (parts.length === 0 || size + (this.lines[0] as Uint8Array).length <= n)) {
+      const l = this.lines.shift() as Uint8Array;
+      this.held -= l.length;
+      parts.push(l);
+      size += l.length;
+    }
+    const out = Buffer.concat(parts, size);
+    if (size <= n) return out;
+    // a single line longer than the read: hand out its start, keep the rest first in line
+    const rest = out.subarray(n);
+    this.lines.unshift(rest);
+    this.held += rest.length;
+    return out.subarray(0, n);
+  }
+}
+
+export function ktraceDriver(kernel: Kernel): Driver {
   return {
     description: 'live syscall trace (JSON lines)',
     open: (ctx) => {
-      const lines: Uint8Array[] = [];
-      let held = 0;
-      let dropped = 0;
+      const reader = kernel.processes.get(ctx.pid);
+      const queue = new TraceQueue();
       let filter: TraceFilter = {};
       const channel = new WaitChannel();
       const enc = new TextEncoder();
-      const off = tap.subscribe((r) => {
-        if (r.pid === ctx.pid || !traceMatches(filter, r)) return;
-        if (lines.length >= KTRACE_QUEUE) {
-          held -= (lines.shift() as Uint8Array).length;
-          dropped++;
-        }
-        const ev = dropped > 0 ? { ...traceEvent(r), dropped } : traceEvent(r);
-        dropped = 0;
-        const line = enc.encode(`${JSON.stringify(ev)}\n`);
-        lines.push(line);
-        held += line.length;
+      const off = kernel.trace.subscribe((r) => {
+        if (r.tracer || !traceMatches(filter, r)) return;
+        // a line that pushed out an older one says so
+        const ev = queue.makeRoom() ? { ...traceEvent(r), dropped: 1 } : traceEvent(r);
+        queue.push(enc.encode(`${JSON.stringify(ev)}\n`));
         channel.wake();
       });
+      if (reader) reader.traceReaders++;
       const obj: FileObject = {
         kind: 'vnode',
-        name: '/dev/ktrace',
+        name: KTRACE_PATH,
         channel,
-        readiness: () => ({ readable: held, writable: 4096, eof: false, hangup: false }),
-        read: (n: number, io: IoContext) =>
-          blockUntil(channel, io.intr, io.nonblocking, () => {
-            if (lines.length === 0) return undefined;
-            // whole lines only, as many as fit (at least one, cut if longer than n)
-            const parts: Uint8Array[] = [];
-            let size = 0;
-            while (lines.length > 0 && (parts.length === 0 || size + (lines[0] as Uint8Array).length <= n)) {
-              const l = lines.shift() as Uint8Array;
-              held -= l.length;
-              parts.push(l);
-              size += l.length;
-            }
-            const out = new Uint8Array(size);
-            let o = 0;
-            for (const p of parts) {
-              out.set(p, o);
-              o += p.length;
-            }
-            if (size <= n) return out;
-            // a single line longer than the read: hand out its start, keep the rest first in line
-            const rest = out.subarray(n);
-            lines.unshift(rest);
-            held += rest.length;
-            return out.subarray(0, n);
-          }),
+        readiness: () => ({ readable: queue.held, writable: 4096, eof: false, hangup: false }),
+        read: (n: number, io: IoContext) => blockUntil(channel, io.intr, io.nonblocking, () => (queue.empty ? undefined : queue.take(n))),
         write: (data: Uint8Array) => {
-          let f: unknown;
           try {
-            f = JSON.parse(new TextDecoder().decode(data));
-          } catch {
-            throw new KernelError(ERRNO.EINVAL, 'ktrace filter is not JSON');
+            filter = parseKtraceFilter(new TextDecoder().decode(data));
+          } catch (e) {
+            throw new KernelError(ERRNO.EINVAL, (e as Error).message);
           }
-          const o = f as { pid?: unknown; syscalls?: unknown };
-          if (o.pid !== undefined && typeof o.pid !== 'number') throw new KernelError(ERRNO.EINVAL, 'pid must be a number');
-          if (o.syscalls !== undefined && (!Array.isArray(o.syscalls) || o.syscalls.some((x) => typeof x !== 'string'))) {
-            throw new KernelError(ERRNO.EINVAL, 'syscalls must be a list of names');
-          }
-          filter = { ...(o.pid !== undefined ? { pid: o.pid as number } : {}), ...(o.syscalls ? { syscalls: o.syscalls as string[] } : {}) };
           return data.length;
         },
-        close: () => off(),
+        close: () => {
+          off();
+          if (reader) reader.traceReaders--;
+        },
       };
       return obj;
     },

@@ -1,33 +1,17 @@
-// What the admin API shows of a kernel: processes with their open files (NetBSD's fstat),
-// and the stream of completed syscalls (its ktrace/kdump), as plain JSON-able values.
+// What the admin API and the info devices show of a kernel: processes with their open files
+// (NetBSD's fstat), and the stream of completed syscalls (its ktrace/kdump), as plain JSON-able
+// values. The record formats are sysproxy's (kinfo.ts there), shared with the clients.
 
-import { type Value, errnoName } from '@rumpflow/sysproxy';
+import { type FileInfo, type KtraceFilter, type ProcessInfo, type TraceEvent, type Value, errnoName } from '@rumpflow/sysproxy';
 import type { Kernel, SyscallRecord } from './kernel.js';
 import { Kqueue } from './kqueue.js';
+import type { Process } from './process.js';
 
-export interface FileInfo {
-  fd: number;
-  kind: string;
-  name: string;
-  flags: number;
-  cloexec: boolean;
-  references: number;
-  bytesRead: number;
-  bytesWritten: number;
-  kqueueRegistrations?: number;
-}
+export type { FileInfo, ProcessInfo, TraceEvent };
 
-export interface ProcessInfo {
-  pid: number;
-  program: string;
-  connections: number;
-  callsInFlight: number;
-  startedAt: string;
-  fds: FileInfo[];
-}
-
-export function listProcesses(k: Kernel): ProcessInfo[] {
-  return [...k.processes.values()].map((p) => ({
+/** One process as kinfo lists it, its fds in order. */
+export function processInfo(p: Process): ProcessInfo {
+  return {
     pid: p.pid,
     program: p.program,
     connections: p.connections,
@@ -46,7 +30,11 @@ export function listProcesses(k: Kernel): ProcessInfo[] {
         bytesWritten: e.file.bytesWritten,
         ...(e.file.object instanceof Kqueue ? { kqueueRegistrations: e.file.object.registrations } : {}),
       })),
-  }));
+  };
+}
+
+export function listProcesses(k: Kernel): ProcessInfo[] {
+  return [...k.processes.values()].map(processInfo);
 }
 
 /** Total kqueue registrations across the kernel. */
@@ -54,18 +42,6 @@ export function kqueueRegistrations(k: Kernel): number {
   let n = 0;
   for (const p of k.processes.values()) for (const e of p.fds.values()) if (e.file.object instanceof Kqueue) n += e.file.object.registrations;
   return n;
-}
-
-/** One line of the trace, JSON-able. */
-export interface TraceEvent {
-  time: string;
-  pid: number;
-  program: string;
-  syscall: string;
-  args: string;
-  result?: string;
-  errno?: string;
-  durationMs: number;
 }
 
 /** A short text of values: ints as numbers, bytes as their length, strings quoted. */
@@ -94,10 +70,8 @@ export function traceEvent(r: SyscallRecord): TraceEvent {
   };
 }
 
-export interface TraceFilter {
-  readonly pid?: number;
-  readonly syscalls?: readonly string[];
-}
+/** Which calls a trace reader wants (the /dev/ktrace filter; ?pid= and ?syscall= of /v1/ktrace). */
+export type TraceFilter = Readonly<KtraceFilter>;
 
 export function traceMatches(f: TraceFilter, r: SyscallRecord): boolean {
   return (f.pid === undefined || f.pid === r.pid) && (f.syscalls === undefined || f.syscalls.length === 0 || f.syscalls.includes(r.syscall));

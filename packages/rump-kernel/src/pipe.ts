@@ -1,56 +1,104 @@
-// Pipes: a bounded byte buffer between a read end and a write end.
+// Pipes: a bounded byte buffer between a read end and a write end, with BSD's semantics:
+// a write of at most PIPE_BUF bytes is atomic (never split, never interleaved with another
+// writer's bytes), a larger one may be split; without O_NONBLOCK a write waits for room, with
+// it a write that cannot go in (an atomic one that does not fit whole, a larger one into a
+// full pipe) is EAGAIN; writing with the reader gone, even nothing, is EPIPE.
+//
+// Each end has its own WaitChannel, woken only by the other side's activity: a write (or the
+// writer's close) wakes the read end, a read (or the reader's close) wakes the write end. So
+// EV_CLEAR on one end sees an edge only when the other side did something.
 
 import { ERRNO } from '@rumpflow/sysproxy';
 import { KernelError } from './errors.js';
-import type { FileObject, IoContext, Readiness } from './file.js';
+import type { FileObject, IoContext } from './file.js';
+import { ObjectCounter } from './objects.js';
 import { WaitChannel, blockUntil } from './wait.js';
 
 /** Capacity of a pipe (BSD's big-pipe size). */
 export const PIPE_BUF_SIZE = 65536;
+/** Writes of at most this many bytes are atomic (POSIX PIPE_BUF; NetBSD's value). */
+export const PIPE_BUF = 512;
 
-let pipes = 0;
+/** The bytes in a pipe, in the chunks they were written in. */
+class ByteQueue {
+  private readonly chunks: Uint8Array[] = [];
+  held = 0;
 
-export function createPipe(): [FileObject, FileObject] {
-  const id = ++pipes;
-  const chunks: Uint8Array[] = [];
-  let held = 0;
-  let readerOpen = true;
-  let writerOpen = true;
-  const channel = new WaitChannel(); // both ends share one: any change wakes both sides
+  push(b: Uint8Array): void {
+    this.chunks.push(b);
+    this.held += b.length;
+  }
 
-  const take = (n: number): Uint8Array => {
-    const out = new Uint8Array(Math.min(n, held));
+  /** Take up to `n` bytes from the front. */
+  take(n: number): Uint8Array {
+    const out = new Uint8Array(Math.min(n, this.held));
     let o = 0;
     while (o < out.length) {
-      const c = chunks[0] as Uint8Array;
+      const c = this.chunks[0] as Uint8Array;
       const k = Math.min(c.length, out.length - o);
       out.set(c.subarray(0, k), o);
       o += k;
-      if (k === c.length) chunks.shift();
-      else chunks[0] = c.subarray(k);
+      if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
     }
-    held -= out.length;
+    this.held -= out.length;
     return out;
+  }
+
+  clear(): void {
+    this.chunks.length = 0;
+    this.held = 0;
+  }
+}
+
+/** A new pipe: [read end, write end]. `objects` numbers it ('pipe#3') and counts it open. */
+export function createPipe(objects: ObjectCounter = new ObjectCounter()): [FileObject, FileObject] {
+  const { id, closed } = objects.create('pipe');
+  const buf = new ByteQueue();
+  let readerOpen = true;
+  let writerOpen = true;
+  const toReader = new WaitChannel(); // data arrived, or EOF
+  const toWriter = new WaitChannel(); // room freed, or the reader went away
+  const endClosed = () => {
+    if (!readerOpen && !writerOpen) closed();
   };
 
-  const readiness = (): Readiness => ({
-    readable: held,
-    writable: readerOpen ? PIPE_BUF_SIZE - held : 0,
-    eof: !writerOpen,
-    hangup: !readerOpen,
-  });
+  /** Put `data` from `from` on: all of an atomic write or nothing, else as much as fits. */
+  const put = (data: Uint8Array, from: number): number | undefined => {
+    if (!readerOpen) throw new KernelError(ERRNO.EPIPE);
+    const room = PIPE_BUF_SIZE - buf.held;
+    const rest = data.length - from;
+    const n = data.length <= PIPE_BUF ? (room >= rest ? rest : 0) : Math.min(room, rest);
+    if (n === 0) return undefined;
+    buf.push(data.slice(from, from + n));
+    toReader.wake();
+    return n;
+  };
+
+  const write = async (data: Uint8Array, ctx: IoContext): Promise<number> => {
+    if (!readerOpen) throw new KernelError(ERRNO.EPIPE);
+    if (data.length === 0) return 0;
+    if (ctx.nonblocking) {
+      const n = put(data, 0);
+      if (n === undefined) throw new KernelError(ERRNO.EAGAIN);
+      return n;
+    }
+    let done = 0;
+    while (done < data.length) done += await blockUntil(toWriter, ctx.intr, false, () => put(data, done));
+    return done;
+  };
 
   const readEnd: FileObject = {
     kind: 'pipe',
     name: `pipe#${id} (read end)`,
-    channel,
-    readiness,
+    channel: toReader,
+    readiness: () => ({ readable: buf.held, writable: 0, eof: !writerOpen, hangup: false }),
     read: (n: number, ctx: IoContext) => {
       if (n === 0) return new Uint8Array(0);
-      return blockUntil(channel, ctx.intr, ctx.nonblocking, () => {
-        if (held > 0) {
-          const out = take(n);
-          channel.wake();
+      return blockUntil(toReader, ctx.intr, ctx.nonblocking, () => {
+        if (buf.held > 0) {
+          const out = buf.take(n);
+          toWriter.wake();
           return out;
         }
         return writerOpen ? undefined : new Uint8Array(0);
@@ -58,38 +106,22 @@ export function createPipe(): [FileObject, FileObject] {
     },
     close: () => {
       readerOpen = false;
-      chunks.length = 0;
-      held = 0;
-      channel.wake();
+      buf.clear();
+      toWriter.wake();
+      endClosed();
     },
   };
 
   const writeEnd: FileObject = {
     kind: 'pipe',
     name: `pipe#${id} (write end)`,
-    channel,
-    readiness,
-    write: async (data: Uint8Array, ctx: IoContext) => {
-      let done = 0;
-      while (done < data.length) {
-        const n = await blockUntil(channel, ctx.intr, ctx.nonblocking, () => {
-          if (!readerOpen) throw new KernelError(ERRNO.EPIPE);
-          const room = PIPE_BUF_SIZE - held;
-          if (room === 0) return ctx.nonblocking && done > 0 ? 0 : undefined;
-          const k = Math.min(room, data.length - done);
-          chunks.push(data.slice(done, done + k));
-          held += k;
-          channel.wake();
-          return k;
-        });
-        if (n === 0) break; // non-blocking and full after a partial write
-        done += n;
-      }
-      return done;
-    },
+    channel: toWriter,
+    readiness: () => ({ readable: 0, writable: readerOpen ? PIPE_BUF_SIZE - buf.held : 0, eof: false, hangup: !readerOpen }),
+    write,
     close: () => {
       writerOpen = false;
-      channel.wake();
+      toReader.wake();
+      endClosed();
     },
   };
   return [readEnd, writeEnd];

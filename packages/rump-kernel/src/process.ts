@@ -20,6 +20,14 @@ export class Process {
   readonly fdCloseListeners = new Set<(fd: number) => void>();
   /** Connections attached to this process. */
   connections = 0;
+  /** EVFILT_TIMER registrations over all its kqueues (bounded by MAX_TIMERS_PER_PROCESS). */
+  timers = 0;
+  /**
+   * Its open /dev/ktrace files. A process that reads the trace is a tracer, and no tracer sees
+   * a tracer's calls: two tracers would otherwise feed each other forever (each read of one is
+   * a line for the other, whose read is a line for the first...).
+   */
+  traceReaders = 0;
   readonly started = Date.now();
   exited = false;
 
@@ -30,6 +38,11 @@ export class Process {
     readonly joinSecret: Uint8Array,
     readonly maxFds: number,
   ) {}
+
+  /** Does it read /dev/ktrace (see traceReaders)? */
+  get isTracer(): boolean {
+    return this.traceReaders > 0;
+  }
 
   /** The entry of an open fd, or EBADF. */
   entry(fd: number): FdEntry {

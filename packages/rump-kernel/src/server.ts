@@ -1,6 +1,8 @@
 // The sysproxy listeners of a rump kernel: every `unix:///path` and `tcp://addr:port`
 // given, each accepted connection a Session. TCP stays on loopback unless remote addresses
-// are explicitly allowed.
+// are explicitly allowed, and then only with a token: whoever reaches the listener can make
+// any syscall, reboot included. At most maxConnections at once, handshaken or not (each must
+// handshake within the session's deadline), so unauthenticated peers cannot take them all.
 
 import net from 'node:net';
 import { type RumpServerUrl, formatRumpServer } from '@rumpflow/endpoint';
@@ -13,10 +15,14 @@ export type ListenUnix = (server: net.Server, path: string, mode: number) => Pro
 export interface RumpServerOptions extends SessionOptions {
   /** Mode of Unix socket files (default 0600). */
   readonly socketMode?: number;
-  /** Accept TCP listeners on addresses other than loopback. */
+  /** Accept TCP listeners on addresses other than loopback (an authToken is then required). */
   readonly allowRemote?: boolean;
+  /** Most connections at once (default 1024); a connection beyond is closed at once. */
+  readonly maxConnections?: number;
   readonly listenUnix: ListenUnix;
 }
+
+export const DEFAULT_MAX_CONNECTIONS = 1024;
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -34,6 +40,8 @@ export class RumpServer {
   readonly listeners: Listener[] = [];
   /** Traffic of sessions that have ended (live ones count their own). */
   readonly closedTotals = { sessions: 0, bytesIn: 0, bytesOut: 0, frames: 0, protocolErrors: 0 };
+  /** Connections closed at once because maxConnections were open. */
+  refused = 0;
 
   constructor(
     readonly kernel: Kernel,
@@ -42,14 +50,17 @@ export class RumpServer {
 
   /** Check a URL can be served under the options (before anything listens). */
   check(url: RumpServerUrl): void {
-    if (url.kind === 'tcp' && !isLoopback(url.host) && !this.opts.allowRemote) {
+    if (url.kind !== 'tcp' || isLoopback(url.host)) return;
+    if (!this.opts.allowRemote) {
       throw new Error(`${formatRumpServer(url)}: not a loopback address; allow other addresses explicitly (--allow-remote)`);
     }
+    if (!this.opts.authToken) throw new Error(`${formatRumpServer(url)}: a listener off loopback needs a token (--auth-token-file)`);
   }
 
   async listen(url: RumpServerUrl): Promise<Listener> {
     this.check(url);
-    const server = net.createServer((socket) => this.accept(socket));
+    // half-open: a client that shuts down its side still gets the replies of the calls it sent
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     let listener: Listener;
     if (url.kind === 'unix') {
       const l = await this.opts.listenUnix(server, url.path, this.opts.socketMode ?? 0o600);
@@ -74,6 +85,11 @@ export class RumpServer {
   }
 
   private accept(socket: net.Socket): void {
+    if (this.sessions.size >= (this.opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) {
+      this.refused++;
+      socket.destroy();
+      return;
+    }
     socket.setNoDelay?.(true);
     const peer = socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : 'unix';
     const s = new Session(this.kernel, socket, { ...this.opts, peer }, (x) => {

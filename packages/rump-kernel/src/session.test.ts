@@ -22,6 +22,7 @@ import {
 } from '@rumpflow/sysproxy';
 import { Kernel } from './kernel.js';
 import { Session, type SessionOptions } from './session.js';
+import { ManualTimers } from './timers.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -33,7 +34,8 @@ async function server(opts: SessionOptions = {}): Promise<{ kernel: Kernel; path
   const path = join(dir, 'rump.sock');
   const kernel = new Kernel();
   const sessions = new Set<Session>();
-  const srv = net.createServer((s) => sessions.add(new Session(kernel, s, opts, (x) => sessions.delete(x))));
+  // half-open, as RumpServer: a client's half-close must not end the replies
+  const srv = net.createServer({ allowHalfOpen: true }, (s) => sessions.add(new Session(kernel, s, opts, (x) => sessions.delete(x))));
   await new Promise<void>((r) => srv.listen(path, () => r()));
   cleanups.push(() => {
     for (const s of sessions) s.close();
@@ -94,7 +96,17 @@ class Raw {
     this.send(syscallRequest(reqno, SYSCALLS[name].number, args));
     return this.reply(reqno);
   }
+  /** Open and make a new process; returns the client. */
+  static async process(path: string): Promise<Raw> {
+    const c = await Raw.open(path);
+    c.send(newProcessRequest(1, 'test'));
+    await c.reply(1);
+    return c;
+  }
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const frameBytes = (frames: Frame[]) => Buffer.concat(frames.map((f) => encodeFrame(f)));
 
 describe('Session', () => {
   it('sends the banner, makes a process, runs syscalls', async () => {
@@ -189,5 +201,111 @@ describe('Session', () => {
     expect(d.closed).toBe(true);
     await new Promise((res) => setTimeout(res, 20));
     expect(kernel.processes.size).toBe(0);
+  });
+});
+
+describe('Session limits and endings', () => {
+  it('holds calls beyond the reply budget while the client does not read, and answers every one once it does', async () => {
+    const { path, kernel, sessions } = await server({ maxQueuedBytes: 256 * 1024 });
+    let completed = 0;
+    kernel.trace.subscribe((r) => void (r.syscall === 'read' && completed++));
+    const c = await Raw.process(path);
+    const z = (await c.call(2, 'open', ['/dev/zero', 0, 0])).body[0] as number;
+    c.sock.pause(); // a client that sends and never reads
+    const reads = Array.from({ length: 100 }, (_, i) => syscallRequest(100 + i, SYSCALLS.read.number, [z, 64 * 1024]));
+    c.send(frameBytes(reads));
+    await sleep(200);
+    const [session] = [...sessions];
+    // 6.4 MB of replies asked for: the server made only a few budgets' worth
+    expect(completed).toBeLessThan(40);
+    expect(session!.callsHeld).toBeGreaterThan(0);
+    expect(session!.replyBytes).toBeLessThanOrEqual(3 * 256 * 1024);
+    c.sock.resume();
+    await c.until(() => c.frames.filter((f) => f.reqno >= 100).length === 100);
+    expect(c.frames.filter((f) => f.reqno >= 100).every((f) => f.aux === 0 && (f.body[1] as Uint8Array).length === 64 * 1024)).toBe(true);
+    expect(session!.replyBytes).toBe(0);
+  });
+
+  it('cancels a call still waiting for admission', async () => {
+    const { path } = await server({ maxQueuedBytes: 64 * 1024 });
+    const c = await Raw.process(path);
+    const z = (await c.call(2, 'open', ['/dev/zero', 0, 0])).body[0] as number;
+    // two reads of 64 KiB: the second waits for the first; the cancel in the same chunk finds it waiting
+    c.send(frameBytes([syscallRequest(10, SYSCALLS.read.number, [z, 65536]), syscallRequest(11, SYSCALLS.read.number, [z, 65536]), cancelRequest(12, 11)]));
+    expect(await c.reply(11)).toMatchObject({ cls: CLASS.RESPONSE, aux: ERRNO.ECANCELED });
+    expect(await c.reply(10)).toMatchObject({ aux: 0 });
+    expect((await c.call(13, 'getpid', [])).aux).toBe(0);
+  });
+
+  it('answers the calls in flight after the client half-closes, then ends', async () => {
+    const { path, kernel } = await server();
+    const a = await Raw.process(path);
+    const [pid, secret] = (await a.reply(1)).body as [number, Uint8Array];
+    const [, r, w] = (await a.call(2, 'pipe2', [0])).body as number[];
+    a.send(syscallRequest(3, SYSCALLS.read.number, [r as number, 5])); // blocks
+    await sleep(20);
+    a.sock.end(); // no more requests
+    const b = await Raw.open(path);
+    b.send(joinRequest(1, pid, secret));
+    await b.reply(1);
+    await sleep(20);
+    expect((await b.call(2, 'write', [w as number, new TextEncoder().encode('hello')])).body).toEqual([5]);
+    expect((await a.reply(3)).body).toEqual([5, Buffer.from('hello')]);
+    await a.until(() => a.closed);
+    expect(kernel.processes.get(pid)?.connections).toBe(1);
+  });
+
+  it('cancels what a half-closed client still has blocked once the grace is over, then ends', async () => {
+    const timers = new ManualTimers();
+    const { path, kernel } = await server({ timers, halfCloseGraceMs: 1000 });
+    const c = await Raw.process(path);
+    const [pid] = (await c.reply(1)).body as [number];
+    const [, r] = (await c.call(2, 'pipe2', [0])).body as number[];
+    c.send(syscallRequest(3, SYSCALLS.read.number, [r as number, 5])); // nobody will write
+    await sleep(20);
+    c.sock.end();
+    await sleep(20);
+    timers.advance(999);
+    await sleep(20);
+    expect(c.closed).toBe(false);
+    timers.advance(1);
+    expect(await c.reply(3)).toMatchObject({ cls: CLASS.RESPONSE, aux: ERRNO.ECANCELED });
+    await c.until(() => c.closed);
+    expect(kernel.processes.has(pid)).toBe(false);
+  });
+
+  it('sends what is queued, and the last error frame, before ending a connection', async () => {
+    const { path } = await server();
+    const c = await Raw.process(path);
+    const z = (await c.call(2, 'open', ['/dev/zero', 0, 0])).body[0] as number;
+    c.sock.pause();
+    c.send(frameBytes([1, 2, 3].map((i) => syscallRequest(10 + i, SYSCALLS.read.number, [z, 1024 * 1024]))));
+    await sleep(100); // three replies of 1 MiB wait in the server, far beyond the socket's buffers
+    c.send(Buffer.from('0000000400000063', 'hex')); // a length below the header: fatal
+    await sleep(100);
+    c.sock.resume();
+    await c.until(() => c.closed);
+    expect(c.frames.slice(-4).map((f) => [f.reqno, f.cls, f.aux])).toEqual([
+      [11, CLASS.RESPONSE, 0],
+      [12, CLASS.RESPONSE, 0],
+      [13, CLASS.RESPONSE, 0],
+      [0x63, CLASS.ERROR, ERRNO.EMSGSIZE],
+    ]);
+  });
+
+  it('ends a connection that does not handshake within the deadline (ETIMEDOUT)', async () => {
+    const timers = new ManualTimers();
+    const { path, sessions } = await server({ timers, handshakeTimeoutMs: 10_000 });
+    const idle = await Raw.open(path);
+    const quick = await Raw.process(path);
+    timers.advance(9_999);
+    await sleep(20);
+    expect(idle.closed).toBe(false);
+    timers.advance(1);
+    await idle.until(() => idle.closed);
+    expect(idle.frames).toMatchObject([{ cls: CLASS.ERROR, type: TYPE.HANDSHAKE, aux: ERRNO.ETIMEDOUT }]);
+    // a connection that did handshake stays
+    expect((await quick.call(2, 'getpid', [])).aux).toBe(0);
+    expect(sessions.size).toBe(1);
   });
 });

@@ -6,6 +6,7 @@
 import { ERRNO } from '@rumpflow/sysproxy';
 import { KernelError } from './errors.js';
 import type { FileObject, IoContext, IoctlResult } from './file.js';
+import type { ObjectCounter } from './objects.js';
 import { WaitChannel } from './wait.js';
 
 export const AF = { LOCAL: 1, INET: 2, LINK: 18, INET6: 24 } as const;
@@ -14,15 +15,19 @@ export const SOCK = { STREAM: 1, DGRAM: 2, RAW: 3 } as const;
 /** Interface ioctls (SIOC*) on a socket: the networking layer's entry point. */
 export type SocketIoctl = (cmd: number, data: Uint8Array | null, ctx: IoContext) => Promise<IoctlResult> | IoctlResult;
 
-let sockets = 0;
+/** What a socket needs of its kernel: the interface ioctls, and the numbering of its objects. */
+export interface SocketHost {
+  readonly socketIoctl: SocketIoctl | undefined;
+  readonly objects: ObjectCounter;
+}
 
-export function createSocket(domain: number, type: number, protocol: number, kernel: { socketIoctl: SocketIoctl | undefined }): FileObject {
+export function createSocket(domain: number, type: number, protocol: number, kernel: SocketHost): FileObject {
   if (domain !== AF.LOCAL && domain !== AF.INET && domain !== AF.INET6 && domain !== AF.LINK) {
     throw new KernelError(ERRNO.EAFNOSUPPORT, `domain ${domain}`);
   }
   if (type !== SOCK.STREAM && type !== SOCK.DGRAM && type !== SOCK.RAW) throw new KernelError(ERRNO.EPROTOTYPE, `type ${type}`);
   if (protocol < 0) throw new KernelError(ERRNO.EPROTONOSUPPORT, `protocol ${protocol}`);
-  const id = ++sockets;
+  const { id, closed } = kernel.objects.create('socket');
   return {
     kind: 'socket',
     name: `socket#${id} (domain ${domain}, type ${type})`,
@@ -38,6 +43,6 @@ export function createSocket(domain: number, type: number, protocol: number, ker
       if (!kernel.socketIoctl) throw new KernelError(ERRNO.ENOTTY, `ioctl 0x${cmd.toString(16)}: no network interfaces in this kernel`);
       return kernel.socketIoctl(cmd, data, ctx);
     },
-    close: () => undefined,
+    close: closed,
   };
 }

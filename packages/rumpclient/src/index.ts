@@ -5,7 +5,7 @@ export { CLIENT_MAX_FRAME, abortError } from './connection.js';
 export {
   type BackoffOptions,
   type RetryPolicy,
-  backoffDelay,
+  DEFAULT_BACKOFF,
   checkRetryPolicy,
   retryDelay,
 } from './retry.js';

@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type RumpServerUrl, parseRumpServer } from '@rumpflow/endpoint';
+import { parseTokenFile } from '@rumpflow/sysproxy';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -28,7 +29,8 @@ export interface TokenSource {
 }
 
 /**
- * The token for a server that asks for one: `token`, else the first line of `tokenFile`, else
+ * The token for a server that asks for one: `token`, else the token in `tokenFile` (its first
+ * line, trimmed: sysproxy's parseTokenFile, as the server reads its own), else
  * $RUMP_AUTH_TOKEN; undefined when none is set (the server then answers ENEEDAUTH). Read at
  * every handshake, so a reconnect sees a rotated token file.
  */
@@ -41,7 +43,7 @@ export async function resolveToken(src: TokenSource, env: Env): Promise<string |
     } catch (e) {
       throw new Error(`token file ${src.tokenFile}: ${(e as Error).message}`);
     }
-    return text.split(/\r?\n/, 1)[0]?.trim() ?? '';
+    return parseTokenFile(text);
   }
   const fromEnv = env.RUMP_AUTH_TOKEN;
   return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, checkRetryPolicy, retries, retryDelay } from './retry.js';
+import { DEFAULT_BACKOFF, checkRetryPolicy, retries, retryDelay } from './retry.js';
 
 const top = (): number => 0; // no jitter taken: the full delay
 
@@ -28,10 +28,12 @@ describe('retryDelay', () => {
   });
 });
 
-describe('backoffDelay', () => {
-  it('draws the jitter from the lower part of the range', () => {
-    expect(backoffDelay(0, {}, () => 0.999999)).toBe(50);
-    expect(backoffDelay(2, { initialMs: 10, maxMs: 1000, jitter: 0 })).toBe(40);
+describe('backoff (the shared formula of @rumpflow/endpoint, with these defaults)', () => {
+  it('keeps 100 ms doubling to 2 s, jittered by half', () => {
+    expect(DEFAULT_BACKOFF).toEqual({ initialMs: 100, maxMs: 2000, jitter: 0.5 });
+    expect(retryDelay('forever', 1, 0, {}, () => 0.999999)).toBe(50);
+    expect(retryDelay('forever', 3, 0, { initialMs: 10, maxMs: 1000, jitter: 0 })).toBe(40);
+    expect(retryDelay('forever', 3, 0, { maxMs: 150 }, top)).toBe(150);
   });
 });
 

@@ -6,18 +6,17 @@
 //   'forever'        RUMPCLIENT_RETRYCONN_INFTIME
 //
 // The first attempt is immediate; later ones wait an exponential backoff with jitter. Pure
-// functions: the client (client.ts) runs the loop and the clock.
+// functions: the client (client.ts) runs the loop and the clock. The backoff formula is the
+// shared one of @rumpflow/endpoint, with this library's defaults (DEFAULT_BACKOFF).
+
+import { type Backoff, type BackoffOptions, backoffDelay } from '@rumpflow/endpoint';
+
+export type { BackoffOptions };
 
 export type RetryPolicy = 'never' | 'once' | 'forever' | { readonly seconds: number };
 
-export interface BackoffOptions {
-  /** Upper bound of the wait before the second attempt (default 100 ms). */
-  readonly initialMs?: number;
-  /** Longest wait between attempts (default 2000 ms). */
-  readonly maxMs?: number;
-  /** Fraction of each wait drawn at random (default 0.5: a wait d becomes one in [d/2, d]). */
-  readonly jitter?: number;
-}
+/** The waits between reconnect attempts: from 100 ms, doubling, capped at 2 s, jittered by half. */
+export const DEFAULT_BACKOFF: Backoff = { initialMs: 100, maxMs: 2000, jitter: 0.5 };
 
 /** Check a policy given by a user (JavaScript callers, configuration files). */
 export function checkRetryPolicy(p: unknown): RetryPolicy {
@@ -29,19 +28,6 @@ export function checkRetryPolicy(p: unknown): RetryPolicy {
   throw new TypeError(
     `retry: expected 'never', 'once', 'forever' or { seconds: N >= 0 }, got ${JSON.stringify(p)}`,
   );
-}
-
-/** The wait before the attempt after `retries` failed ones: min(max, initial * 2^retries), jittered. */
-export function backoffDelay(
-  retries: number,
-  opts: BackoffOptions = {},
-  random: () => number = Math.random,
-): number {
-  const initial = opts.initialMs ?? 100;
-  const max = opts.maxMs ?? 2000;
-  const jitter = opts.jitter ?? 0.5;
-  const d = Math.min(max, initial * 2 ** Math.min(retries, 30));
-  return Math.round(d * (1 - jitter * random()));
 }
 
 /**
@@ -60,7 +46,7 @@ export function retryDelay(
   const leftMs = policy === 'forever' ? Infinity : policy.seconds * 1000 - elapsedMs;
   if (leftMs <= 0) return undefined;
   if (attempt === 0) return 0;
-  return Math.min(backoffDelay(attempt - 1, backoff, random), leftMs);
+  return Math.min(backoffDelay(attempt - 1, backoff, DEFAULT_BACKOFF, random), leftMs);
 }
 
 /** Whether a lost connection will be retried at all. */

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -252,5 +253,72 @@ describe('admin server (real listener)', () => {
       '/openapi.json',
       '/stats/switches',
     ]);
+  });
+});
+
+describe('admin server: web pages of other sites kept out', () => {
+  /** A GET over a real connection with any Host header (fetch will not send one of its own choosing). */
+  function getWithHost(url: string, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const req = request(url, { headers: { host } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('refuses a Host that is not its own (DNS rebinding), answers its own names', async () => {
+    const { admin } = setup();
+    const status = async (host: string) => (await admin.fastify.inject({ url: '/metrics', headers: { host } })).statusCode;
+    expect(await status('evil.example:9100')).toBe(403);
+    expect(await status('127.0.0.1.evil.example')).toBe(403);
+    for (const own of ['localhost:9100', 'LOCALHOST', '127.0.0.1:9100', '127.1.2.3', '[::1]:9100', 'app.localhost']) {
+      expect([own, await status(own)]).toEqual([own, 200]);
+    }
+    const refused = await admin.fastify.inject({ url: '/v1/anything', headers: { host: 'evil.example' } });
+    expect(refused.json()).toEqual({ error: 'Forbidden', message: 'host evil.example is not this server' });
+  });
+
+  it('answers the address it listens on; any IP address when listening on all; and allowedHosts', async () => {
+    const logger = createLogger({ name: 'demo', level: 'silent' });
+    const health = new HealthRegistry();
+    const metrics = createMetricsRegistry({ name: 'demo', defaultMetrics: false });
+    const admin = createAdminServer({ name: 'demo', logger, health, metrics, allowedHosts: ['rump-kernel-server'] });
+    servers.push(admin);
+    const at = await admin.listen({ host: '0.0.0.0', port: 0 });
+    const url = `http://127.0.0.1:${at.port}/healthz`;
+    expect(await getWithHost(url, `10.1.2.3:${at.port}`)).toBe(200);
+    expect(await getWithHost(url, `rump-kernel-server:${at.port}`)).toBe(200);
+    expect(await getWithHost(url, `evil.example:${at.port}`)).toBe(403);
+    const named = setup().admin;
+    const at2 = await named.listen({ host: '127.0.0.1', port: 0 });
+    expect(await getWithHost(`${at2.url}/healthz`, `127.0.0.1:${at2.port}`)).toBe(200);
+    expect(await getWithHost(`${at2.url}/healthz`, `10.1.2.3:${at2.port}`)).toBe(403);
+  });
+
+  it('refuses a websocket upgrade, or a request that changes something, from another origin', async () => {
+    const { admin } = setup();
+    admin.register(async (app) => {
+      app.get('/events', { websocket: true }, (socket) => socket.send('hello'));
+      app.post('/flows', async () => ({ ok: true }));
+    });
+    await admin.ready();
+    const open = (headers: Record<string, string>) => admin.fastify.injectWS('/events', { headers });
+    await expect(open({ host: 'localhost:9100', origin: 'http://evil.example' })).rejects.toThrow(/403/);
+    await expect(open({ host: 'localhost:9100', origin: 'null' })).rejects.toThrow(/403/);
+    await expect(open({ host: 'evil.example', origin: 'http://evil.example' })).rejects.toThrow(/403/);
+    // same origin, or no origin at all (not a browser): served
+    const served: Record<string, string>[] = [{ host: 'localhost:9100', origin: 'http://localhost:9100' }, { host: 'localhost:9100' }];
+    for (const headers of served) {
+      const ws = await open(headers);
+      ws.terminate();
+    }
+    const post = (origin: string) => admin.fastify.inject({ method: 'POST', url: '/flows', headers: { host: 'localhost:9100', origin } });
+    expect((await post('http://evil.example')).statusCode).toBe(403);
+    expect((await post('http://localhost:9100')).statusCode).toBe(200);
+    // a plain GET from elsewhere is harmless (the browser keeps the answer from the page): served
+    expect((await admin.fastify.inject({ url: '/healthz', headers: { host: 'localhost:9100', origin: 'http://evil.example' } })).statusCode).toBe(200);
   });
 });

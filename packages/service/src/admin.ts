@@ -5,9 +5,16 @@
 // turning every route's JSON schema into GET /openapi.json. The admin server adds
 // GET /healthz (readiness from the health registry) and GET /metrics (Prometheus text).
 // Apps add routes as fastify plugins, next to their schemas, before the server listens.
+//
+// The admin server keeps web pages out (browserGuard): it has no authentication, and a web
+// browser on the same machine can reach loopback. A page may point its own host name at
+// 127.0.0.1 (DNS rebinding) and then read /v1/procs or /metrics as same-origin; and any page
+// may open a websocket to any address, the /v1/ktrace stream included. So a request whose
+// Host is not one of the server's own names is refused (403), and so is a websocket upgrade
+// (or any request other than GET/HEAD/OPTIONS) whose Origin is not the server itself.
 
 import { STATUS_CODES } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
 import fastifySwagger from '@fastify/swagger';
 import fastifyWebsocket from '@fastify/websocket';
 import {
@@ -17,6 +24,7 @@ import {
   type FastifyInstance,
   type FastifyPluginAsync,
   type FastifyPluginOptions,
+  type FastifyRequest,
 } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { HealthRegistry } from './health.js';
@@ -65,6 +73,11 @@ export interface HttpApiOptions {
 export interface AdminServerOptions extends HttpApiOptions {
   readonly health: HealthRegistry;
   readonly metrics: Registry;
+  /**
+   * Host names it answers to besides its own (loopback names, its listen address; any IP
+   * address when it listens on all of them): a reverse proxy's name, a container's service name.
+   */
+  readonly allowedHosts?: readonly string[];
 }
 
 export interface ListenAddress {
@@ -81,6 +94,7 @@ export type RoutesPlugin<Opts extends FastifyPluginOptions = FastifyPluginOption
 export class HttpApi {
   readonly fastify: FastifyInstance;
   #address: ListenAddress | undefined;
+  #listenHost: string | undefined;
 
   constructor(opts: HttpApiOptions) {
     const app = fastify({
@@ -159,6 +173,7 @@ export class HttpApi {
 
   /** Listen on host:port (port 0: any free port). */
   async listen(addr: { readonly host: string; readonly port: number }): Promise<ListenAddress> {
+    this.#listenHost = addr.host;
     await this.fastify.listen({ host: addr.host, port: addr.port });
     const info = this.fastify.server.address() as AddressInfo;
     const host = info.address;
@@ -175,6 +190,11 @@ export class HttpApi {
     return this.#address;
   }
 
+  /** The host listen() was given (a name, an address, or a wildcard such as 0.0.0.0). */
+  get listenHost(): string | undefined {
+    return this.#listenHost;
+  }
+
   async close(): Promise<void> {
     await this.fastify.close();
   }
@@ -185,9 +205,61 @@ export function createHttpApi(opts: HttpApiOptions): HttpApi {
   return new HttpApi(opts);
 }
 
-/** The admin server: /healthz, /metrics, /openapi.json, plus the app's routes. */
+/** The host name of a Host header or URL host: 'a.example:80' -> 'a.example', '[::1]:9100' -> '::1'. */
+export function hostnameOf(host: string): string {
+  const h = host.trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(1, h.indexOf(']') < 0 ? undefined : h.indexOf(']'));
+  const colon = h.indexOf(':');
+  // more than one colon without brackets: a bare IPv6 address
+  return colon >= 0 && h.indexOf(':', colon + 1) < 0 ? h.slice(0, colon) : h;
+}
+
+const isLoopbackName = (h: string): boolean =>
+  h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+const isWildcard = (h: string | undefined): boolean => h === '0.0.0.0' || h === '::' || h === '';
+
+/** Is `hostname` (from a Host header) one of the server's own names? */
+function ownName(api: HttpApi, extra: ReadonlySet<string>, hostname: string): boolean {
+  if (isLoopbackName(hostname) || extra.has(hostname)) return true;
+  const listen = api.listenHost === undefined ? undefined : hostnameOf(api.listenHost);
+  if (hostname === listen || hostname === api.address?.host.toLowerCase()) return true;
+  // listening on every address: clients may use any of them, and an address cannot be rebound
+  return isWildcard(listen) && isIP(hostname) !== 0;
+}
+
+/** Why a request must be refused as coming from a web page elsewhere, or undefined. */
+function foreignRequest(api: HttpApi, extra: ReadonlySet<string>, req: FastifyRequest): string | undefined {
+  const host = req.headers.host;
+  if (host !== undefined && !ownName(api, extra, hostnameOf(host))) return `host ${host} is not this server`;
+  const origin = req.headers.origin;
+  const upgrade = req.headers.upgrade?.toLowerCase() === 'websocket';
+  const reads = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS';
+  if (origin === undefined || (reads && !upgrade)) return undefined;
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host.toLowerCase();
+  } catch {
+    return `origin ${origin} is not this server`;
+  }
+  return host !== undefined && originHost === host.toLowerCase() ? undefined : `origin ${origin} is not this server`;
+}
+
+/** Refuse (403) what web pages of other sites send (see the top of the file). */
+function browserGuard(api: HttpApi, allowedHosts: readonly string[]): void {
+  const extra = new Set(allowedHosts.map((h) => h.toLowerCase()));
+  api.fastify.addHook('onRequest', async (request, reply) => {
+    const why = foreignRequest(api, extra, request);
+    if (why === undefined) return;
+    request.log.debug({ host: request.headers.host, origin: request.headers.origin }, 'refused a foreign request');
+    // close: a refused websocket upgrade's socket is nobody's to keep
+    return reply.status(403).header('connection', 'close').send({ error: STATUS_CODES[403], message: why });
+  });
+}
+
+/** The admin server: /healthz, /metrics, /openapi.json, plus the app's routes; web pages of other sites kept out. */
 export function createAdminServer(opts: AdminServerOptions): HttpApi {
   const api = new HttpApi(opts);
+  browserGuard(api, opts.allowedHosts ?? []);
   const { health, metrics } = opts;
   const routes: FastifyPluginAsync = async (app) => {
     app.get(

@@ -11,6 +11,7 @@
 //                        error: errno
 //   16     ..   body     values
 
+import { FrameLengthError, LengthPrefixedSplitter } from '@rumpflow/stream-framing';
 import { type Value, ValueError, readValues, valueSize, writeValues } from './values.js';
 
 export const HEADER_LEN = 16;
@@ -87,84 +88,36 @@ export function decodeFrame(b: Uint8Array): Frame {
 
 /**
  * Splits a byte stream into whole frames, holding at most one partial frame. A length below
- * the header or above `maxFrame` is fatal: framing is lost.
+ * the header or above `maxFrame` is fatal: framing is lost. (The splitting is
+ * @rumpflow/stream-framing's, shared with the OpenFlow framer.)
  */
 export class FrameSplitter {
-  private parts: Uint8Array[] = [];
-  private held = 0;
-  private need = 0;
+  private readonly splitter: LengthPrefixedSplitter;
 
-  constructor(readonly maxFrame = DEFAULT_MAX_FRAME) {}
+  constructor(readonly maxFrame = DEFAULT_MAX_FRAME) {
+    // 8 header bytes before the length is checked: the error names the request (reqno)
+    this.splitter = new LengthPrefixedSplitter({
+      lengthOffset: 0,
+      lengthBytes: 4,
+      headerBytes: 8,
+      minLength: HEADER_LEN,
+      maxLength: maxFrame,
+    });
+  }
 
   get pending(): number {
-    return this.held;
+    return this.splitter.pending;
   }
 
   push(chunk: Uint8Array): Uint8Array[] {
-    if (this.held === 0) return this.split(chunk);
-    if (chunk.length === 0) return [];
-    this.parts.push(chunk);
-    this.held += chunk.length;
-    if (this.need === 0) {
-      if (this.held < 8) return [];
-      const h = this.joined(8);
-      this.need = this.check(h, 0);
+    try {
+      return this.splitter.push(chunk);
+    } catch (e) {
+      if (!(e instanceof FrameLengthError)) throw e;
+      const h = e.head;
+      const reqno = ((h[4]! << 24) | (h[5]! << 16) | (h[6]! << 8) | h[7]!) >>> 0;
+      throw new FrameError(`frame length ${e.length} outside ${HEADER_LEN}..${this.maxFrame}`, reqno, true, e.frames);
     }
-    if (this.held < this.need) return [];
-    const all = this.joined(this.held);
-    this.parts = [];
-    this.held = 0;
-    this.need = 0;
-    return this.split(all);
-  }
-
-  private split(b: Uint8Array): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    let p = 0;
-    while (b.length - p >= 8) {
-      let len: number;
-      try {
-        len = this.check(b, p);
-      } catch (e) {
-        throw new FrameError((e as FrameError).message, (e as FrameError).reqno, true, out);
-      }
-      if (b.length - p < len) break;
-      out.push(b.subarray(p, p + len));
-      p += len;
-    }
-    if (p < b.length) {
-      this.parts = [b.subarray(p)];
-      this.held = b.length - p;
-      this.need = this.held >= 8 ? this.check(b, p) : 0;
-    }
-    return out;
-  }
-
-  /** The frame length at b[p], checked (needs 8 bytes: length and reqno). */
-  private check(b: Uint8Array, p: number): number {
-    const len = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
-    if (len < HEADER_LEN || len > this.maxFrame) {
-      const reqno = ((b[p + 4]! << 24) | (b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!) >>> 0;
-      this.parts = [];
-      this.held = 0;
-      this.need = 0;
-      throw new FrameError(`frame length ${len} outside ${HEADER_LEN}..${this.maxFrame}`, reqno, true);
-    }
-    return len;
-  }
-
-  private joined(n: number): Uint8Array {
-    const first = this.parts[0] as Uint8Array;
-    if (first.length >= n) return first.subarray(0, n);
-    const out = new Uint8Array(n);
-    let o = 0;
-    for (const part of this.parts) {
-      const take = Math.min(part.length, n - o);
-      out.set(part.subarray(0, take), o);
-      o += take;
-      if (o === n) break;
-    }
-    return out;
   }
 }
 

@@ -4,3 +4,5 @@ export * from './frame.js';
 export * from './errno.js';
 export * from './syscalls.js';
 export * from './messages.js';
+export * from './token.js';
+export * from './kinfo.js';

@@ -1,0 +1,2 @@
+// @rumpflow/stream-framing — splitting a byte stream into length-prefixed frames. No I/O.
+export * from './splitter.js';

@@ -1,0 +1,3 @@
+// @rumpflow/test-tools — helpers the packages' tests share (they do I/O). See README.md.
+export * from './pcap.js';
+export * from './tshark.js';
