@@ -18,7 +18,7 @@
 import { FlowKey, ipv4ToString, ipv6FromWords, macToString, parseFrame } from '@rumpflow/packet';
 import { type ErrorMessage, type Message, type MessageOf, stringifyJson } from '@rumpflow/openflow';
 import { Type } from '@sinclair/typebox';
-import { ofpErrorNames } from './api/errors.js';
+import { ofpErrorNames } from '@rumpflow/openflow';
 import type { Fastify } from './api/json.js';
 import type { Controller } from './controller.js';
 import type { Datapath } from './datapath.js';

@@ -4,7 +4,8 @@
 import { ERROR_CODES, OFPET, OFPFC, errorCode, type ErrorTypeName } from '@rumpflow/openflow';
 import { ConnectionError, OfpRemoteError } from '@rumpflow/openflow-connection';
 import { describe, expect, it } from 'vitest';
-import { HttpError, errorReplyOf, httpStatusOf, ofpErrorNames } from '../src/api/errors.js';
+import { ofpErrorNames } from '@rumpflow/openflow';
+import { HttpError, errorReplyOf, httpStatusOf } from '../src/api/errors.js';
 import { parseFlowFile } from '../src/apps/static.js';
 import { RyuValueError } from '../src/ryu/ints.js';
 

@@ -202,3 +202,34 @@ export function ofpError<T extends ErrorTypeName>(
   const data = msg ? msg.slice(0, ERROR_DATA_LEN) : new Uint8Array(0);
   return new OfpError(OFPET[type], errorCode(type, code), message, data);
 }
+
+/** The code prefix of each error type in openflow.h (OFPBMC_BAD_PREREQ). */
+const CODE_PREFIXES = {
+  HELLO_FAILED: 'OFPHFC',
+  BAD_REQUEST: 'OFPBRC',
+  BAD_ACTION: 'OFPBAC',
+  BAD_INSTRUCTION: 'OFPBIC',
+  BAD_MATCH: 'OFPBMC',
+  FLOW_MOD_FAILED: 'OFPFMFC',
+  GROUP_MOD_FAILED: 'OFPGMFC',
+  PORT_MOD_FAILED: 'OFPPMFC',
+  TABLE_MOD_FAILED: 'OFPTMFC',
+  QUEUE_OP_FAILED: 'OFPQOFC',
+  SWITCH_CONFIG_FAILED: 'OFPSCFC',
+  ROLE_REQUEST_FAILED: 'OFPRRFC',
+  METER_MOD_FAILED: 'OFPMMFC',
+  TABLE_FEATURES_FAILED: 'OFPTFFC',
+} as const satisfies Record<Exclude<ErrorTypeName, 'EXPERIMENTER'>, string>;
+
+/** openflow.h's name of an error code (OFPBMC_BAD_PREREQ), for the standard error types. */
+export function ofpErrorCodeName(type: number, code: number): string | undefined {
+  const n = errorNames(type, code);
+  const prefix = (CODE_PREFIXES as Readonly<Record<string, string>>)[n.type];
+  return prefix !== undefined ? `${prefix}_${n.code}` : undefined;
+}
+
+/** openflow.h's names of an error type and code: OFPET_BAD_MATCH, OFPBMC_BAD_PREREQ. */
+export function ofpErrorNames(type: number, code: number): { type: string; code: string } {
+  const n = errorNames(type, code);
+  return { type: `OFPET_${n.type}`, code: ofpErrorCodeName(type, code) ?? n.code };
+}

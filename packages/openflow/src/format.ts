@@ -21,7 +21,7 @@ import {
   OFPTT,
   OFP_NO_BUFFER,
 } from './constants.js';
-import { type ErrorTypeName, OFPET, errorNames } from './errors.js';
+import { OFPET, ofpErrorCodeName } from './errors.js';
 import { type ErrorMessage, type Message, OFPT, decode, readHeader } from './messages.js';
 import type {
   FlowStats,
@@ -864,23 +864,6 @@ function multipartFlags(flags: number): string | undefined {
 // ---------------------------------------------------------------------------------------
 // Message bodies.
 
-const ERROR_PREFIXES: Readonly<Partial<Record<string, string>>> = {
-  HELLO_FAILED: 'OFPHFC',
-  BAD_REQUEST: 'OFPBRC',
-  BAD_ACTION: 'OFPBAC',
-  BAD_INSTRUCTION: 'OFPBIC',
-  BAD_MATCH: 'OFPBMC',
-  FLOW_MOD_FAILED: 'OFPFMFC',
-  GROUP_MOD_FAILED: 'OFPGMFC',
-  PORT_MOD_FAILED: 'OFPPMFC',
-  TABLE_MOD_FAILED: 'OFPTMFC',
-  QUEUE_OP_FAILED: 'OFPQOFC',
-  SWITCH_CONFIG_FAILED: 'OFPSCFC',
-  ROLE_REQUEST_FAILED: 'OFPRRFC',
-  METER_MOD_FAILED: 'OFPMMFC',
-  TABLE_FEATURES_FAILED: 'OFPTFFC',
-} satisfies Record<Exclude<ErrorTypeName, 'EXPERIMENTER'>, string>;
-
 /** Experimenter errors Open vSwitch names, by "experimenter:exp_type". */
 const EXPERIMENTER_ERRORS: ReadonlyMap<string, string> = new Map([[`${0x4f4e4600}:2600`, 'OFPBIC_DUP_INST']]);
 
@@ -892,9 +875,7 @@ function errorName(m: ErrorMessage): string {
       `OFPET_EXPERIMENTER experimenter=${vendor(exp)} exp_type=${m.code}`
     );
   }
-  const n = errorNames(m.errType, m.code);
-  const prefix = ERROR_PREFIXES[n.type];
-  return prefix ? `${prefix}_${n.code}` : `type=${m.errType} code=${m.code}`;
+  return ofpErrorCodeName(m.errType, m.code) ?? `type=${m.errType} code=${m.code}`;
 }
 
 const MESSAGE_NAMES = reverse(OFPT);

@@ -8,7 +8,7 @@
 //   the connection's queue is full                   503
 
 import { STATUS_CODES } from 'node:http';
-import { errorNames } from '@rumpflow/openflow';
+import { errorNames, ofpErrorNames } from '@rumpflow/openflow';
 import { ConnectionError, OfpRemoteError } from '@rumpflow/openflow-connection';
 import { RyuValueError } from '../ryu/ints.js';
 
@@ -20,31 +20,6 @@ export class HttpError extends Error {
   ) {
     super(message);
   }
-}
-
-/** The code prefix of each error type in openflow.h (OFPBMC_BAD_PREREQ). */
-const CODE_PREFIX: Readonly<Record<string, string>> = {
-  HELLO_FAILED: 'OFPHFC',
-  BAD_REQUEST: 'OFPBRC',
-  BAD_ACTION: 'OFPBAC',
-  BAD_INSTRUCTION: 'OFPBIC',
-  BAD_MATCH: 'OFPBMC',
-  FLOW_MOD_FAILED: 'OFPFMFC',
-  GROUP_MOD_FAILED: 'OFPGMFC',
-  PORT_MOD_FAILED: 'OFPPMFC',
-  TABLE_MOD_FAILED: 'OFPTMFC',
-  QUEUE_OP_FAILED: 'OFPQOFC',
-  SWITCH_CONFIG_FAILED: 'OFPSCFC',
-  ROLE_REQUEST_FAILED: 'OFPRRFC',
-  METER_MOD_FAILED: 'OFPMMFC',
-  TABLE_FEATURES_FAILED: 'OFPTFFC',
-};
-
-/** openflow.h's names of an error: OFPET_BAD_MATCH, OFPBMC_BAD_PREREQ. */
-export function ofpErrorNames(errType: number, code: number): { type: string; code: string } {
-  const n = errorNames(errType, code);
-  const prefix = CODE_PREFIX[n.type];
-  return { type: `OFPET_${n.type}`, code: prefix !== undefined ? `${prefix}_${n.code}` : n.code };
 }
 
 const FULL = new Set([
