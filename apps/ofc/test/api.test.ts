@@ -47,7 +47,7 @@ describe('ofc with the learning app', () => {
       '--api',
       '0',
       '--request-timeout',
-      '0.5',
+      '3', // short enough for the 504 test, long enough for a loaded CI machine
       '--learning-idle-timeout',
       '30',
     ]);
