@@ -36,7 +36,7 @@ function hashPacket(slots: Uint32Array, mask: Uint32Array, used: Uint8Array): nu
     h = Math.imul(h ^ ((slots[used[i] as number] as number) & (mask[i] as number)), 0x01000193);
     h ^= h >>> 15;
   }
-  return h >>> 0;
+  return h | 0; // int32: a small integer to V8, so Map keys never allocate
 }
 
 /** Hash of a rule's (already masked) value: equal to hashPacket of the packets it matches. */
@@ -46,7 +46,7 @@ function hashValue(value: Uint32Array): number {
     h = Math.imul(h ^ (value[i] as number), 0x01000193);
     h ^= h >>> 15;
   }
-  return h >>> 0;
+  return h | 0; // int32: a small integer to V8, so Map keys never allocate
 }
 
 export class Classifier<T extends Rule> {
