@@ -30,6 +30,8 @@ export interface FlowEntry {
   idleTimeout: number;
   hardTimeout: number;
   instructions: Instruction[];
+  /** The pipeline's compiled form of `instructions`, cached on the entry (cleared when they change). */
+  compiled: unknown;
   packetCount: number;
   byteCount: number;
   /** Clock readings (ms) of installation and last use. */
@@ -182,6 +184,7 @@ export class FlowTables {
       idleTimeout: fm.idleTimeout,
       hardTimeout: fm.hardTimeout,
       instructions: fm.instructions,
+      compiled: undefined,
       packetCount: keep ? (replaced as FlowEntry).packetCount : 0,
       byteCount: keep ? (replaced as FlowEntry).byteCount : 0,
       installedAt: now,
@@ -206,6 +209,7 @@ export class FlowTables {
     for (const e of targets) {
       if (!this.cookieOk(e, fm)) continue;
       e.instructions = fm.instructions;
+      e.compiled = undefined;
       if ((fm.flags & OFPFF.RESET_COUNTS) !== 0) {
         e.packetCount = 0;
         e.byteCount = 0;

@@ -9,7 +9,7 @@
 // identity, so a MODIFY that replaces the list gets a new one); the loop below allocates
 // nothing per packet.
 
-import { type Action, type Instruction } from '@rumpflow/openflow';
+import type { Action } from '@rumpflow/openflow';
 import { type ActionHost, executeList } from './actions.js';
 import type { FlowEntry, FlowTable } from './flow-table.js';
 import { keySlots } from './match.js';
@@ -27,11 +27,11 @@ export interface Program {
   readonly goto: number;
 }
 
-const programs = new WeakMap<readonly Instruction[], Program>();
-
-export function programOf(ins: readonly Instruction[]): Program {
-  let p = programs.get(ins);
-  if (p !== undefined) return p;
+/** An entry's instructions in the form the pipeline runs, compiled once and kept on the entry. */
+export function programOf(e: FlowEntry): Program {
+  const cached = e.compiled as Program | undefined;
+  if (cached !== undefined) return cached;
+  const ins = e.instructions;
   let apply: Action[] | undefined;
   let write: Action[] | undefined;
   let clear = false;
@@ -60,8 +60,8 @@ export function programOf(ins: readonly Instruction[]): Program {
         break; // METER (part 2); EXPERIMENTER is refused at installation
     }
   }
-  p = { apply, clear, write, metadata, metadataMask, goto };
-  programs.set(ins, p);
+  const p: Program = { apply, clear, write, metadata, metadataMask, goto };
+  e.compiled = p;
   return p;
 }
 
@@ -89,7 +89,7 @@ export function runPipeline(
     const table = tables[tid] as FlowTable;
     const e = table.lookup(keySlots(key, pkt.slots), bytes, now);
     if (e === undefined) return; // no match, no table-miss entry: drop (the action set too)
-    const p = programOf(e.instructions);
+    const p = programOf(e);
     pkt.tableId = tid;
     pkt.cookie = e.cookie;
     pkt.tableMiss = isTableMiss(e);
