@@ -69,7 +69,10 @@ describe('Classifier', () => {
       fc.property(fc.array(arbMatch, { maxLength: 40 }), fc.array(arbPacket, { minLength: 1, maxLength: 20 }), fc.integer({ min: 0, max: 39 }), (ms, packets, drop) => {
         const c = new Classifier<R>();
         // distinct priorities, so the answer is unique
-        const rules: R[] = ms.map((m, i) => ({ id: i, priority: (i * 7919) % 1000, match: compileMatch(m) }));
+        const rules: R[] = ms.map((m, i) => {
+          const match = compileMatch(m);
+          return { id: i, priority: (i * 7919) % 1000, match, value: match.value };
+        });
         for (const r of rules) c.insert(r);
         // removal keeps the structure right
         const removed = rules[drop];
@@ -87,8 +90,12 @@ describe('Classifier', () => {
 
   it('keeps one subtable per distinct mask', () => {
     const c = new Classifier<R>();
-    for (let i = 0; i < 100; i++) c.insert({ id: i, priority: 10, match: compileMatch([{ field: 'ETH_DST', value: `00:00:00:00:00:${i.toString(16).padStart(2, '0')}` }]) });
-    c.insert({ id: 100, priority: 5, match: compileMatch([{ field: 'ETH_TYPE', value: 0x0800 }, { field: 'IPV4_DST', value: '10.0.0.0', mask: '255.0.0.0' }]) });
+    const rule = (id: number, priority: number, m: Match): R => {
+      const match = compileMatch(m);
+      return { id, priority, match, value: match.value };
+    };
+    for (let i = 0; i < 100; i++) c.insert(rule(i, 10, [{ field: 'ETH_DST', value: `00:00:00:00:00:${i.toString(16).padStart(2, '0')}` }]));
+    c.insert(rule(100, 5, [{ field: 'ETH_TYPE', value: 0x0800 }, { field: 'IPV4_DST', value: '10.0.0.0', mask: '255.0.0.0' }]));
     expect(c.subtableCount).toBe(2);
     expect(c.lookup(packetSlots(1, '00:00:00:00:00:05', '10.0.0.1', 80))?.id).toBe(5);
     expect(c.lookup(packetSlots(1, '00:00:00:00:00:ff', '10.0.0.1', 80))?.id).toBe(100);
@@ -125,10 +132,10 @@ describe('match relations', () => {
     ]);
     expect([...m.used]).toEqual([2, 3, 8, 31]);
     expect(m.value[0]).toBe(0x12345678); // metadata high word
-    expect(m.mask[1]).toBe(0x0000ffff); // metadata low word's mask
+    expect(m.mask[1]).toBe(0x0000ffff); // metadata low word's mask (values are int32)
     expect(m.value[2]).toBe(0x86dd);
-    expect(m.value[3]).toBe(0xfe800000); // first word of IPV6_DST
-    expect(m.mask[3]).toBe(0xffff0000);
+    expect((m.value[3] as number) >>> 0).toBe(0xfe800000); // first word of IPV6_DST
+    expect((m.mask[3] as number) >>> 0).toBe(0xffff0000);
     // matches with the same mask share it
     const n = compileMatch([{ field: 'METADATA', value: 1n, mask: 0xffffffff0000ffffn }, { field: 'ETH_TYPE', value: 0x86dd }, { field: 'IPV6_DST', value: '2001::', mask: 'ffff::' }]);
     expect(n.mask).toBe(m.mask);

@@ -22,6 +22,8 @@ import { type CompiledMatch, compileMatch, covers, overlaps } from './match.js';
 export interface FlowEntry {
   readonly tableId: number;
   readonly match: CompiledMatch;
+  /** match.value, kept on the entry for the classifier's probe. */
+  readonly value: readonly number[];
   /** The match as the controller gave it (for statistics). */
   readonly oxms: Match;
   readonly priority: number;
@@ -177,6 +179,7 @@ export class FlowTables {
     const entry: FlowEntry = {
       tableId: fm.tableId,
       match,
+      value: match.value,
       oxms: fm.match,
       priority: fm.priority,
       cookie: fm.cookie,

@@ -138,25 +138,28 @@ const fieldBytes = (f: OxmFieldName): number => BYTES[f] ?? 1;
 
 /**
  * A match compiled to slots. `used` lists the slots the match tests (ascending); `mask` and
- * `value` hold, for each of them, the mask and the masked value. Matches with the same mask
- * share one `used`/`mask` pair and its `key` (interned), which is also their subtable's key.
+ * `value` hold, for each of them, the mask and the masked value, as signed 32-bit integers
+ * (what JavaScript's bitwise operators yield, and small integers to V8: a rule's values are one
+ * plain array, no boxed numbers). Matches with the same mask share one `used`/`mask` pair and
+ * its `key` (interned), which is also their subtable's key.
  */
 export interface CompiledMatch {
   readonly used: Uint8Array;
-  readonly mask: Uint32Array;
-  readonly value: Uint32Array;
+  readonly mask: Int32Array;
+  readonly value: readonly number[];
   readonly key: string;
 }
 
 interface MaskShape {
   readonly used: Uint8Array;
-  readonly mask: Uint32Array;
+  readonly mask: Int32Array;
   readonly key: string;
 }
 
-/** Interned mask shapes; bounded: a switch sees few distinct masks, garbage beyond is not kept. */
-const SHAPES = new Map<string, MaskShape>();
+/** Interned mask shapes by a hash of the mask; bounded (a switch sees few distinct masks). */
+const SHAPES = new Map<number, MaskShape[]>();
 const MAX_SHAPES = 4096;
+let shapeCount = 0;
 
 const scratchMask = new Uint32Array(SLOTS);
 const scratchValue = new Uint32Array(SLOTS);
@@ -210,31 +213,49 @@ export function compileMatch(match: Match): CompiledMatch {
     else putWords(o.field, o.mask, scratchMask);
   }
   let n = 0;
-  let key = '';
-  for (let s = 0; s < SLOTS; s++) {
-    if (scratchMask[s] === 0) continue;
+  let h = 0x811c9dc5;
+  for (let slot = 0; slot < SLOTS; slot++) {
+    const m = scratchMask[slot] as number;
+    if (m === 0) continue;
     n++;
-    key += `${s}:${scratchMask[s]},`;
+    h = Math.imul(h ^ slot, 0x01000193);
+    h = Math.imul(h ^ m, 0x01000193);
   }
-  let shape = SHAPES.get(key);
-  if (!shape) {
-    const used = new Uint8Array(n);
-    const mask = new Uint32Array(n);
-    for (let s = 0, i = 0; s < SLOTS; s++) {
-      if (scratchMask[s] === 0) continue;
-      used[i] = s;
-      mask[i++] = scratchMask[s] as number;
-    }
-    shape = { used, mask, key };
-    if (SHAPES.size < MAX_SHAPES) SHAPES.set(key, shape);
-  }
-  const value = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const s = shape.used[i] as number;
-    value[i] = ((scratchValue[s] as number) & (shape.mask[i] as number)) >>> 0;
-  }
-  return { used: shape.used, mask: shape.mask, value, key };
+  const shape = shapeOf(h | 0, n);
+  const value: number[] = []; // packed, not holey: no hole checks on the lookup path
+  for (let i = 0; i < n; i++) value.push((scratchValue[shape.used[i] as number] as number) & (shape.mask[i] as number));
+  return { used: shape.used, mask: shape.mask, value, key: shape.key };
 }
+
+/** The interned shape of the mask in scratchMask (n slots set, hash h), made if new. */
+function shapeOf(h: number, n: number): MaskShape {
+  const candidates = SHAPES.get(h);
+  if (candidates) {
+    for (const c of candidates) {
+      if (c.used.length !== n) continue;
+      let same = true;
+      for (let i = 0; i < n && same; i++) same = ((scratchMask[c.used[i] as number] as number) | 0) === c.mask[i];
+      if (same) return c;
+    }
+  }
+  const used = new Uint8Array(n);
+  const mask = new Int32Array(n);
+  let key = '';
+  for (let slot = 0, i = 0; slot < SLOTS; slot++) {
+    if (scratchMask[slot] === 0) continue;
+    used[i] = slot;
+    mask[i++] = scratchMask[slot] as number;
+    key += `${slot}:${scratchMask[slot]},`;
+  }
+  const shape = { used, mask, key };
+  if (shapeCount < MAX_SHAPES) {
+    shapeCount++;
+    if (candidates) candidates.push(shape);
+    else SHAPES.set(h, [shape]);
+  }
+  return shape;
+}
+
 
 const hi16 = (mac: number): number => Math.floor(mac / 0x100000000);
 const lo32 = (mac: number): number => mac >>> 0;
@@ -320,7 +341,7 @@ export function matches(m: CompiledMatch, slots: Uint32Array): boolean {
   const mask = m.mask;
   const value = m.value;
   for (let i = 0; i < u.length; i++) {
-    if (((slots[u[i] as number] as number) & (mask[i] as number)) >>> 0 !== value[i]) return false;
+    if (((slots[u[i] as number] as number) & (mask[i] as number)) !== value[i]) return false;
   }
   return true;
 }
@@ -333,7 +354,7 @@ export function sameMatch(a: CompiledMatch, b: CompiledMatch): boolean {
 }
 
 /** Spread a compiled match over all slots (for the relations below, not on the lookup path). */
-function spread(m: CompiledMatch, mask: Uint32Array, value: Uint32Array): void {
+function spread(m: CompiledMatch, mask: Int32Array, value: Int32Array): void {
   mask.fill(0);
   value.fill(0);
   for (let i = 0; i < m.used.length; i++) {
@@ -342,8 +363,8 @@ function spread(m: CompiledMatch, mask: Uint32Array, value: Uint32Array): void {
   }
 }
 
-const am = new Uint32Array(SLOTS);
-const av = new Uint32Array(SLOTS);
+const am = new Int32Array(SLOTS);
+const av = new Int32Array(SLOTS);
 
 /**
  * Is `rule` at least as specific as `filter` and in agreement with it? The test of
@@ -354,8 +375,8 @@ export function covers(filter: CompiledMatch, rule: CompiledMatch): boolean {
   for (let i = 0; i < filter.used.length; i++) {
     const s = filter.used[i] as number;
     const fm = filter.mask[i] as number;
-    if (((am[s] as number) & fm) >>> 0 !== fm) return false;
-    if (((av[s] as number) & fm) >>> 0 !== filter.value[i]) return false;
+    if (((am[s] as number) & fm) !== fm) return false;
+    if (((av[s] as number) & fm) !== filter.value[i]) return false;
   }
   return true;
 }
@@ -365,8 +386,8 @@ export function overlaps(a: CompiledMatch, b: CompiledMatch): boolean {
   spread(a, am, av);
   for (let i = 0; i < b.used.length; i++) {
     const s = b.used[i] as number;
-    const both = ((am[s] as number) & (b.mask[i] as number)) >>> 0;
-    if (both !== 0 && (((av[s] as number) ^ (b.value[i] as number)) & both) >>> 0 !== 0) return false;
+    const both = (am[s] as number) & (b.mask[i] as number);
+    if (both !== 0 && (((av[s] as number) ^ (b.value[i] as number)) & both) !== 0) return false;
   }
   return true;
 }
