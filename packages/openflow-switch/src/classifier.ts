@@ -11,6 +11,7 @@
 // told apart by comparing masked slots. The lookup path allocates nothing: the caller passes
 // the packet's slots in a reused array, hashes are numbers, buckets are arrays.
 
+import { IntMap } from './int-map.js';
 import { type CompiledMatch, sameMatch } from './match.js';
 
 export interface Rule {
@@ -30,7 +31,7 @@ function hit(value: readonly number[], used: Uint8Array, mask: Int32Array, slots
 
 class Subtable<T extends Rule> {
   /** Rules by hash of their value: one rule alone, or several sorted by priority (highest first). */
-  readonly buckets = new Map<number, T | T[]>();
+  readonly buckets = new IntMap<T | T[]>();
   maxPriority = -1;
   size = 0;
   constructor(
