@@ -16,7 +16,7 @@ import {
   type TlsOptions,
   listenPassive,
 } from '@rumpflow/openflow-connection';
-import { type ServiceDefinition, UsageError, createHttpApi, defineOptions } from '@rumpflow/service';
+import { type ServiceDefinition, UsageError, checkHostPort, createHttpApi, defineOptions } from '@rumpflow/service';
 import { apiRoutes } from './api/index.js';
 import type { AppSettings } from './app.js';
 import { BUILTIN_APPS, checkAppName, loadApp } from './apps/index.js';
@@ -68,15 +68,7 @@ export const options = defineOptions({
     valueName: 'HOST:PORT',
     description:
       'Serve the REST API (Ryu ofctl_rest paths), the /v1/events websocket and /openapi.json here; a bare PORT binds to 127.0.0.1',
-    check: (v) => {
-      try {
-        parseHostPort(v);
-        return undefined;
-      } catch (e) {
-        if (e instanceof EndpointError) return e.reason;
-        throw e;
-      }
-    },
+    check: checkHostPort,
   },
   'static-flows': {
     type: 'string',

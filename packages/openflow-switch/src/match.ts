@@ -260,26 +260,34 @@ function shapeOf(h: number, n: number): MaskShape {
 const hi16 = (mac: number): number => Math.floor(mac / 0x100000000);
 const lo32 = (mac: number): number => mac >>> 0;
 
-// 64-bit fields are bigints in the key; splitting one allocates, so the last split of each is
-// remembered (metadata is usually 0, the tunnel id constant per port).
-let metaSeen = 0n;
-let metaHi = 0;
-let metaLo = 0;
-let tunSeen = 0n;
-let tunHi = 0;
-let tunLo = 0;
+/**
+ * The two 32-bit halves of a 64-bit key field. The key holds it as a bigint and splitting one
+ * allocates, so the last split is remembered (metadata is usually 0, the tunnel id constant
+ * per port): the lookup path then allocates nothing.
+ */
+class U64Halves {
+  private seen = 0n;
+  hi = 0;
+  lo = 0;
+  of(v: bigint): this {
+    if (v !== this.seen) {
+      this.seen = v;
+      this.hi = Number(v >> 32n);
+      this.lo = Number(v & 0xffffffffn);
+    }
+    return this;
+  }
+}
+const metadataHalves = new U64Halves();
+const tunnelHalves = new U64Halves();
 
 /** Read a packet's key into the slot layout (no allocation: `out` is reused). */
 export function keySlots(k: FlowKey, out: Uint32Array): Uint32Array {
   out[S.IN_PORT] = k.inPort;
   out[S.IN_PHY_PORT] = k.inPhyPort;
-  if (k.metadata !== metaSeen) {
-    metaSeen = k.metadata;
-    metaHi = Number(k.metadata >> 32n);
-    metaLo = Number(k.metadata & 0xffffffffn);
-  }
-  out[S.METADATA_HI] = metaHi;
-  out[S.METADATA_LO] = metaLo;
+  const meta = metadataHalves.of(k.metadata);
+  out[S.METADATA_HI] = meta.hi;
+  out[S.METADATA_LO] = meta.lo;
   out[S.ETH_DST_HI] = hi16(k.ethDst);
   out[S.ETH_DST_LO] = lo32(k.ethDst);
   out[S.ETH_SRC_HI] = hi16(k.ethSrc);
@@ -324,13 +332,9 @@ export function keySlots(k: FlowKey, out: Uint32Array): Uint32Array {
   out[S.MPLS_TC] = k.mplsTc;
   out[S.MPLS_BOS] = k.mplsBos;
   out[S.PBB_ISID] = k.pbbIsid;
-  if (k.tunnelId !== tunSeen) {
-    tunSeen = k.tunnelId;
-    tunHi = Number(k.tunnelId >> 32n);
-    tunLo = Number(k.tunnelId & 0xffffffffn);
-  }
-  out[S.TUNNEL_ID_HI] = tunHi;
-  out[S.TUNNEL_ID_LO] = tunLo;
+  const tun = tunnelHalves.of(k.tunnelId);
+  out[S.TUNNEL_ID_HI] = tun.hi;
+  out[S.TUNNEL_ID_LO] = tun.lo;
   out[S.IPV6_EXTHDR] = k.ipv6Exthdr;
   return out;
 }

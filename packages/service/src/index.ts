@@ -82,6 +82,7 @@ export {
   type UnixSocketErrorCode,
 } from './unix-socket.js';
 export {
+  checkHostPort,
   runService,
   standardOptions,
   startService,

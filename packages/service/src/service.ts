@@ -66,7 +66,8 @@ export type StandardOptions = ReturnType<typeof standardOptions>;
 /** Parsed configuration of a service: its own options and the standard ones, camelCase. */
 export type ServiceConfig<O extends OptionTable> = ConfigOf<O> & ConfigOf<StandardOptions>;
 
-function checkHostPort(text: string): string | undefined {
+/** Option check for HOST:PORT values (`--admin`, an app's API address): the reason, or undefined. */
+export function checkHostPort(text: string): string | undefined {
   try {
     parseHostPort(text);
     return undefined;
