@@ -2,7 +2,14 @@
 
 import { readFileSync } from 'node:fs';
 import { type RumpServerUrl, EndpointError, parseRumpServer } from '@rumpflow/endpoint';
-import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, Kernel, MAX_FDS_LIMIT, PID_MAX, RumpServer } from '@rumpflow/rump-kernel';
+import {
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  Kernel,
+  MAX_FDS_LIMIT,
+  PID_MAX,
+  RumpServer,
+} from '@rumpflow/rump-kernel';
 import { UsageError, defineOptions, runService } from '@rumpflow/service';
 import { DEFAULT_MAX_FRAME, parseTokenFile } from '@rumpflow/sysproxy';
 import { adminRoutes, kernelMetrics } from './admin.js';
@@ -12,6 +19,19 @@ const VERSION = '0.1.0';
 const REPLY_OVERHEAD = 64;
 
 const options = defineOptions({
+  rc: {
+    type: 'string',
+    valueName: 'FILE',
+    description:
+      'Run the lines of FILE at boot (rumpctl syntax: ifconfig ...; # comments); the first failing line stops boot',
+  },
+  'max-flows': {
+    type: 'number',
+    default: 262144,
+    valueName: 'N',
+    description: 'Flow entries per table of each switch before TABLE_FULL',
+    check: (v) => integerIn(v, 1, 16 * 1024 * 1024),
+  },
   'socket-mode': {
     type: 'string',
     default: '0600',
@@ -33,7 +53,8 @@ const options = defineOptions({
     default: DEFAULT_MAX_FRAME,
     valueName: 'BYTES',
     description: 'Largest sysproxy frame accepted and sent (reads return at most this less 64 bytes)',
-    check: (v) => (Number.isInteger(v) && v >= 1024 && v <= 64 * 1024 * 1024 ? undefined : 'from 1024 to 67108864'),
+    check: (v) =>
+      Number.isInteger(v) && v >= 1024 && v <= 64 * 1024 * 1024 ? undefined : 'from 1024 to 67108864',
   },
   'max-procs': {
     type: 'number',
@@ -92,6 +113,16 @@ function readAuthToken(file: string | undefined): string | undefined {
   return token;
 }
 
+/** The text of --rc FILE (a missing or unreadable file is a usage error). */
+function readRc(file: string | undefined): { file: string; text: string } | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return { file, text: readFileSync(file, 'utf8') };
+  } catch (e) {
+    throw new UsageError(`--rc: ${(e as Error).message}`);
+  }
+}
+
 await runService({
   name: 'rump-kernel-server',
   version: VERSION,
@@ -100,8 +131,9 @@ await runService({
   options,
   positionals: { name: 'URL', description: 'unix:///path or tcp://host:port to listen on', min: 1 },
   envPrefix: 'RUMP_KERNEL_SERVER',
-  epilog: 'Example: rump-kernel-server --admin :9100 unix:///tmp/rump.sock\nThen: RUMP_SERVER=unix:///tmp/rump.sock rumpctl ps',
-  main(ctx) {
+  epilog:
+    'Example: rump-kernel-server --admin :9100 unix:///tmp/rump.sock\nThen: RUMP_SERVER=unix:///tmp/rump.sock rumpctl ps',
+  async main(ctx) {
     const c = ctx.config;
     const urls = parseUrls(ctx.positionals);
     const authToken = readAuthToken(c.authTokenFile);
@@ -109,7 +141,11 @@ await runService({
     if (c.allowRemote && authToken === undefined) {
       throw new UsageError('--allow-remote needs --auth-token-file: remote clients must present a token');
     }
-    const kernel = new Kernel({ maxFds: c.maxFds, maxProcesses: c.maxProcs, maxIo: c.maxFrame - REPLY_OVERHEAD });
+    const kernel = new Kernel({
+      maxFds: c.maxFds,
+      maxProcesses: c.maxProcs,
+      maxIo: c.maxFrame - REPLY_OVERHEAD,
+    });
     const server = new RumpServer(kernel, {
       ...(authToken !== undefined ? { authToken } : {}),
       maxFrame: c.maxFrame,
@@ -129,8 +165,12 @@ await runService({
     }
     const log = ctx.log('sysproxy');
     kernel.onHalt = () => ctx.shutdown('halted by reboot(2)');
+    const rc = readRc(c.rc);
     kernelMetrics(kernel, server, ctx.metrics);
     ctx.addRoutes(adminRoutes(kernel, server));
+    // loaded once the command line is checked: a usage error exits without loading it
+    const { setUpNetwork } = await import('./network.js');
+    setUpNetwork(kernel, ctx, { rc, maxFlowsPerTable: c.maxFlows });
     ctx.addHealthCheck('listeners', () => ({
       ok: server.listeners.length === urls.length,
       detail: server.listeners.map((l) => l.url).join(' ') || 'not listening yet',

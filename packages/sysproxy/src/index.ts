@@ -6,3 +6,4 @@ export * from './syscalls.js';
 export * from './messages.js';
 export * from './token.js';
 export * from './kinfo.js';
+export * from './ifioctl.js';

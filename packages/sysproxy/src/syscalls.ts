@@ -49,6 +49,7 @@ export const SYSCALLS = {
     results: ['int', 'kevents'],
     doc: 'kevent(kq, [[ident, filter, flags, fflags, data, udata]...], nevents, timeout_ns or null) -> (n, events)',
   },
+  __fstat50: { number: 440, args: ['int'], results: ['int', 'ints'], doc: 'fstat(fd) -> (0, [mode, nlink, uid, gid, rdev, size, blksize])' },
   pipe2: { number: 453, args: ['int'], results: ['int', 'int', 'int'], doc: 'pipe2(flags) -> (0, readfd, writefd)' },
   kqueue1: { number: 455, args: ['int'], results: ['int'], doc: 'kqueue1(flags) -> fd' },
 } as const satisfies Record<string, SyscallDef>;
@@ -120,6 +121,8 @@ export const O = {
 
 export const F = { DUPFD: 0, GETFD: 1, SETFD: 2, GETFL: 3, SETFL: 4, DUPFD_CLOEXEC: 12 } as const;
 export const FD_CLOEXEC = 1;
+/** st_mode file types (NetBSD's sys/stat.h). */
+export const S_IF = { MT: 0o170000, IFO: 0o010000, CHR: 0o020000, DIR: 0o040000, REG: 0o100000, SOCK: 0o140000 } as const;
 
 export const EVFILT = { READ: 0, WRITE: 1, AIO: 2, VNODE: 3, PROC: 4, SIGNAL: 5, TIMER: 6, FS: 7, USER: 8 } as const;
 export const EV = {
