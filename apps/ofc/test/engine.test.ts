@@ -222,7 +222,7 @@ describe('ofc with the engine connecting to its listener', () => {
   it('knows the engine by its datapath id, with its FEATURES, DESC and ports', async () => {
     expect((await http('GET', api('/stats/switches'))).json).toEqual([2748]);
     const enter = events.events.find((e) => e['event'] === 'switch_enter' && e['dpid'] === 2748);
-    expect(enter).toMatchObject({ n_tables: 4, n_buffers: 0 });
+    expect(enter).toMatchObject({ n_tables: 4, n_buffers: 256 });
     const desc = (await get(`/stats/desc/${D}`))[D] as unknown as Record<string, string>;
     expect(desc).toEqual({
       mfr_desc: sw.dp.description.mfrDesc,
@@ -387,7 +387,10 @@ describe('ofc with the engine connecting to its listener', () => {
     expect(features.map((t) => t['table_id'])).toEqual([0, 1, 2, 3]);
     const props = features[0]?.['properties'] as Record<string, unknown>[];
     for (const type of ['APPLY_ACTIONS', 'WRITE_ACTIONS'])
-      expect(props.find((p) => p['type'] === type)?.['action_ids']).toEqual([{ len: 4, type: 0 }]);
+      // every OpenFlow 1.3 action but EXPERIMENTER
+      expect(
+        (props.find((p) => p['type'] === type)?.['action_ids'] as { type: number }[]).map((a) => a.type),
+      ).toEqual([0, 11, 12, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27]);
 
     const ports = Object.fromEntries((await one(`/stats/port/${D}`)).map((p) => [String(p['port_no']), p]));
     for (const n of [1, 2, 3]) {
@@ -504,18 +507,15 @@ describe('ofc with the engine connecting to its listener', () => {
     // the engine refused it itself: the ERROR came over its channel
     expect(sw.toController).toContainEqual(expect.objectContaining({ type: 'ERROR', errType: 4, code: 9 }));
 
-    // actions other than OUTPUT are refused at installation (part 2): not supported, 501
-    const setField = await post('/stats/flowentry/add', {
+    // an action that cannot apply to the entry's packets is refused at installation
+    const popVlan = await post('/stats/flowentry/add', {
       dpid: 2748,
       priority: 3,
       match: { in_port: 1 },
-      actions: [
-        { type: 'SET_FIELD', field: 'eth_dst', value: '00:00:00:00:00:09' },
-        { type: 'OUTPUT', port: 2 },
-      ],
+      actions: [{ type: 'POP_VLAN' }, { type: 'OUTPUT', port: 2 }],
     });
-    expect(setField.status).toBe(501);
-    expect(setField.json).toMatchObject({ error: 'OFPET_BAD_ACTION', code: 'OFPBAC_BAD_TYPE' });
+    expect(popVlan.status).toBe(400);
+    expect(popVlan.json).toMatchObject({ error: 'OFPET_BAD_ACTION', code: 'OFPBAC_MATCH_INCONSISTENT' });
 
     const table = await post('/stats/flowentry/add', { dpid: 2748, table_id: 4, actions: [] });
     expect(table.status).toBe(400);

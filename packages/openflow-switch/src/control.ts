@@ -3,11 +3,9 @@
 // 64 bytes of the request) or a FlowModError from the flow tables. Messages reach the
 // handlers decoded and validated, and a SLAVE's state-changing messages never reach them.
 //
-// What part 1 does not have yet (groups, meters) is answered truthfully as absent: GROUP_MOD
-// ADD is GROUP_MOD_FAILED/BAD_TYPE (GROUP_FEATURES lists no group type), MODIFY of a group is
-// UNKNOWN_GROUP, METER_MOD ADD is METER_MOD_FAILED/OUT_OF_METERS (METER_FEATURES says
-// max_meter 0), MODIFY is UNKNOWN_METER; deleting what does not exist is no error, as the
-// specification says for both.
+// GROUP_MOD and METER_MOD go to the group and meter tables (groups.ts, meters.ts); the flow
+// entries a delete takes with it are reported as FLOW_REMOVED (reason GROUP_DELETE for groups,
+// DELETE for meters: 1.3 has no meter reason).
 
 import {
   OFP_NO_BUFFER,
@@ -15,23 +13,23 @@ import {
   OFPC_FRAG,
   OFPCR_ROLE,
   OFPFC,
-  OFPGC,
-  OFPMC,
   OFPP,
-  OFPPR,
   OFPTT,
   type Message,
   type MessageOf,
   ofpError,
 } from '@rumpflow/openflow';
-import { checkActions, checkInstructions, checkMatch, executeList } from './actions.js';
+import { DEFAULT_QUEUE, checkActions, checkInstructions, checkMatch, executeList } from './actions.js';
+import { checkConsistency } from './consistency.js';
 import type { Channel } from './channel.js';
 import type { Datapath } from './datapath.js';
+import type { Packet } from './packet-context.js';
 import { PORT_CONFIG_BITS } from './ports.js';
 import { handleMultipart } from './stats.js';
 
-/** OFPC_* capabilities this switch reports: flow, table and port statistics (groups: part 2). */
-export const CAPABILITIES = OFPC.FLOW_STATS | OFPC.TABLE_STATS | OFPC.PORT_STATS;
+/** OFPC_* capabilities this switch reports: flow, table, port, group and queue statistics. */
+export const CAPABILITIES =
+  OFPC.FLOW_STATS | OFPC.TABLE_STATS | OFPC.PORT_STATS | OFPC.GROUP_STATS | OFPC.QUEUE_STATS;
 
 export function handleMessage(dp: Datapath, ch: Channel, m: Message): void {
   switch (m.type) {
@@ -91,13 +89,20 @@ export function handleMessage(dp: Datapath, ch: Channel, m: Message): void {
         flowRemovedMask: [m.flowRemovedMask[0] ?? 0, m.flowRemovedMask[1] ?? 0],
       };
       return;
-    case 'QUEUE_GET_CONFIG_REQUEST':
-      // Ports have no queues in part 1: an empty list for a port that exists.
-      if (m.port !== OFPP.ANY && (m.port > OFPP.MAX || dp.port(m.port) === undefined)) {
+    case 'QUEUE_GET_CONFIG_REQUEST': {
+      // Every port has one queue, DEFAULT_QUEUE (0), without rate properties (ports.ts).
+      const p = m.port === OFPP.ANY ? undefined : dp.port(m.port);
+      if (m.port !== OFPP.ANY && (m.port > OFPP.MAX || p === undefined)) {
         throw ofpError('QUEUE_OP_FAILED', 'BAD_PORT', `port ${m.port} does not exist`);
       }
-      ch.sendMessage({ type: 'QUEUE_GET_CONFIG_REPLY', port: m.port, queues: [] }, m.xid);
+      const queues = (p === undefined ? dp.ports : [p]).map((q) => ({
+        queueId: DEFAULT_QUEUE,
+        port: q.portNo,
+        properties: [],
+      }));
+      ch.sendMessage({ type: 'QUEUE_GET_CONFIG_REPLY', port: m.port, queues }, m.xid);
       return;
+    }
     case 'FLOW_MOD':
       flowMod(dp, m);
       return;
@@ -119,16 +124,10 @@ export function handleMessage(dp: Datapath, ch: Channel, m: Message): void {
         );
       return;
     case 'GROUP_MOD':
-      if (m.command === OFPGC.ADD)
-        throw ofpError('GROUP_MOD_FAILED', 'BAD_TYPE', 'this switch supports no group type yet');
-      if (m.command === OFPGC.MODIFY)
-        throw ofpError('GROUP_MOD_FAILED', 'UNKNOWN_GROUP', `group ${m.groupId} does not exist`);
-      return; // DELETE of groups that do not exist: nothing to do, no error
+      dp.flowRemoved(dp.groups.apply(m, dp.flows, (actions) => checkActions(actions, dp)));
+      return;
     case 'METER_MOD':
-      if (m.command === OFPMC.ADD)
-        throw ofpError('METER_MOD_FAILED', 'OUT_OF_METERS', 'this switch has no meters yet');
-      if (m.command === OFPMC.MODIFY)
-        throw ofpError('METER_MOD_FAILED', 'UNKNOWN_METER', `meter ${m.meterId} does not exist`);
+      dp.flowRemoved(dp.meters.apply(m, dp.flows));
       return;
     case 'MULTIPART_REQUEST':
       handleMultipart(dp, ch, m);
@@ -171,25 +170,31 @@ function roleRequest(dp: Datapath, ch: Channel, m: MessageOf<'ROLE_REQUEST'>): v
 }
 
 function flowMod(dp: Datapath, m: MessageOf<'FLOW_MOD'>): void {
+  const adds = m.command <= OFPFC.MODIFY_STRICT;
   const bad =
     checkMatch(m.match) ??
-    (m.command <= OFPFC.MODIFY_STRICT ? checkInstructions(m.instructions, dp) : undefined);
+    (adds ? (checkInstructions(m.instructions, dp) ?? checkConsistency(m.match, m.instructions)) : undefined);
   if (bad) throw bad;
   dp.flowRemoved(dp.flows.apply(m));
-  // The entry is in place; there is no buffered packet to apply it to (buffers: part 2).
-  if (m.bufferId !== OFP_NO_BUFFER && m.command <= OFPFC.MODIFY_STRICT) {
-    throw ofpError('BAD_REQUEST', 'BUFFER_UNKNOWN', `buffer ${m.bufferId}: this switch buffers no packets`);
-  }
+  // A buffer_id makes ADD/MODIFY "a FLOW_MOD then a PACKET_OUT to OFPP_TABLE" (1.3.5 section
+  // 7.3.4.2): the entry is in place first, then the buffered packet runs through the tables.
+  // An unknown id is reported after the entry went in; DELETE ignores buffer_id.
+  if (m.bufferId !== OFP_NO_BUFFER && adds) dp.runBuffered(dp.takeBuffer(m.bufferId));
 }
 
 function packetOut(dp: Datapath, m: MessageOf<'PACKET_OUT'>): void {
-  if (m.bufferId !== OFP_NO_BUFFER)
-    throw ofpError('BAD_REQUEST', 'BUFFER_UNKNOWN', `buffer ${m.bufferId}: this switch buffers no packets`);
   const bad = checkActions(m.actions, dp);
   if (bad) throw bad;
+  const run = (pkt: Packet): void => void executeList(m.actions, pkt, dp);
+  if (m.bufferId !== OFP_NO_BUFFER) {
+    // the buffered packet, with the PACKET_OUT's in_port; data means nothing then
+    const b = dp.takeBuffer(m.bufferId);
+    dp.packetOut(b.frame, m.inPort, run, b.tunnelId);
+    return;
+  }
   if (m.actions.length > 0 && m.data.length < 14)
     throw ofpError('BAD_REQUEST', 'BAD_PACKET', `${m.data.length} bytes are no Ethernet frame`);
-  dp.packetOut(m.data, m.inPort, (pkt) => executeList(m.actions, pkt, dp));
+  dp.packetOut(m.data, m.inPort, run);
 }
 
 function portMod(dp: Datapath, m: MessageOf<'PORT_MOD'>): void {
@@ -208,11 +213,13 @@ function portMod(dp: Datapath, m: MessageOf<'PORT_MOD'>): void {
       `port ${m.portNo} supports 0x${p.supported.toString(16)}`,
     );
   }
-  const mask = m.mask & PORT_CONFIG_BITS;
-  const config = (p.config & ~mask) | (m.config & mask);
-  const advertised = m.advertise !== 0 ? m.advertise : p.advertised;
-  if (config === p.config && advertised === p.advertised) return;
-  p.config = config;
-  p.advertised = advertised;
-  dp.portStatus(OFPPR.MODIFY, p);
+  const other = (m.config | m.mask) & ~PORT_CONFIG_BITS;
+  if (other !== 0)
+    throw ofpError(
+      'PORT_MOD_FAILED',
+      'BAD_CONFIG',
+      `config bits 0x${other.toString(16)}: OpenFlow 1.3 ports have PORT_DOWN, NO_RECV, NO_FWD, NO_PACKET_IN`,
+    );
+  const config = (p.config & ~m.mask) | (m.config & m.mask);
+  dp.modifyPort(p.portNo, { config, advertised: m.advertise !== 0 ? m.advertise : p.advertised });
 }

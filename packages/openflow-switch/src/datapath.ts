@@ -9,12 +9,14 @@
 //
 // Controller channels (channel.ts) decode, check and dispatch messages (control.ts, stats.ts);
 // frames run through the pipeline (pipeline.ts) whose actions (actions.ts) call back here for
-// OUTPUT and PACKET_IN. Asynchronous messages (PACKET_IN, FLOW_REMOVED, PORT_STATUS) go to the
+// OUTPUT, GROUP, METER and PACKET_IN. Asynchronous messages (PACKET_IN, FLOW_REMOVED, PORT_STATUS) go to the
 // channels whose role and async masks ask for them (roles.ts).
 
 import {
+  type Action,
   OFP_NO_BUFFER,
   OFPC_FRAG,
+  OFPCML,
   OFPFF,
   OFPP,
   OFPPC,
@@ -27,11 +29,15 @@ import {
   type PacketIn,
   type PortStatus,
   encode,
+  ofpError,
 } from '@rumpflow/openflow';
 import { FRAG, parseFrame } from '@rumpflow/packet';
-import { type ActionHost, type Resources } from './actions.js';
+import { type ActionHost, type Resources, executeList } from './actions.js';
+import { type Buffered, PacketBuffers } from './buffers.js';
 import { Channel, type ChannelOptions } from './channel.js';
 import { FlowTables, type Removal, reportedCounts } from './flow-table.js';
+import { type GroupLimits, GroupTable } from './groups.js';
+import { type MeterLimits, MeterTable } from './meters.js';
 import { Packet } from './packet-context.js';
 import { runPipeline } from './pipeline.js';
 import { type PortChange, type PortSpec, SwitchPort } from './ports.js';
@@ -54,8 +60,17 @@ export interface DatapathOptions {
   readonly nTables?: number;
   /** Flow entries per table before TABLE_FULL (default 65536). */
   readonly maxFlowsPerTable?: number;
-  /** Packet buffers: none until part 2 (PACKET_IN always carries the whole frame). */
-  readonly nBuffers?: 0;
+  /**
+   * Packet buffers for PACKET_IN (default 256; 0: none, every PACKET_IN carries the whole
+   * frame). See buffers.ts.
+   */
+  readonly nBuffers?: number;
+  /** Group table limits (groups.ts). */
+  readonly groupLimits?: GroupLimits;
+  /** Meter table limits (meters.ts). */
+  readonly meterLimits?: MeterLimits;
+  /** How long a buffered packet waits for its PACKET_OUT or FLOW_MOD (ms, default 5000). */
+  readonly bufferLifetimeMs?: number;
   readonly description?: Partial<Description>;
   /** Largest multipart reply message (default 65528: below the 65535 limit, a multiple of 8). */
   readonly maxReplyLen?: number;
@@ -64,11 +79,20 @@ export interface DatapathOptions {
 /** Nested pipeline runs allowed (a port's send() feeding a frame back in, and so on). */
 const MAX_DEPTH = 8;
 const ALL_ONES = 0xffffffffffffffffn;
+/**
+ * Most frame bytes a PACKET_IN can carry: 65535 less its fixed part (24 bytes), the largest
+ * match it sends (IN_PORT, IN_PHY_PORT, METADATA, TUNNEL_ID: 48 bytes padded) and 2 of padding.
+ */
+const MAX_PACKET_IN_DATA = 0xffff - 24 - 48 - 2;
 
 export class Datapath implements ActionHost, Resources {
   readonly datapathId: bigint;
-  readonly nBuffers = 0;
+  readonly nBuffers: number;
+  /** @internal The packet buffers (undefined when nBuffers is 0). */
+  readonly buffers: PacketBuffers | undefined;
   readonly flows: FlowTables;
+  readonly groups: GroupTable;
+  readonly meters: MeterTable;
   readonly description: Description;
   readonly maxReplyLen: number;
   readonly election = new Election();
@@ -87,11 +111,13 @@ export class Datapath implements ActionHost, Resources {
 
   constructor(opts: DatapathOptions) {
     if (opts.datapathId < 0n || opts.datapathId > ALL_ONES) throw new RangeError('datapath id: 64 bits');
-    if (opts.nBuffers !== undefined && opts.nBuffers !== 0)
-      throw new RangeError('packet buffers arrive in part 2: nBuffers must be 0');
+    this.nBuffers = opts.nBuffers ?? 256;
+    this.buffers = this.nBuffers > 0 ? new PacketBuffers(this.nBuffers, opts.bufferLifetimeMs) : undefined;
     this.datapathId = opts.datapathId;
     this.now = opts.now;
     this.flows = new FlowTables(opts.nTables ?? 255, opts.maxFlowsPerTable ?? 65536, opts.now);
+    this.groups = new GroupTable(opts.now, opts.groupLimits);
+    this.meters = new MeterTable(opts.now, opts.meterLimits);
     this.maxReplyLen = Math.min(opts.maxReplyLen ?? 65528, 0xffff);
     if (this.maxReplyLen < 1024) throw new RangeError('maxReplyLen below 1024');
     this.description = {
@@ -172,13 +198,22 @@ export class Datapath implements ActionHost, Resources {
     const p = this.portMap.get(portNo);
     if (!p) return false;
     let changed = false;
+    const before = p.state;
     for (const [k, v] of Object.entries(change) as [keyof PortChange, number | undefined][]) {
       if (v === undefined || p[k] === v) continue;
       p[k] = v;
       changed = true;
     }
-    if (changed) this.portStatus(OFPPR.MODIFY, p);
+    p.syncLive();
+    if (changed || p.state !== before) this.portStatus(OFPPR.MODIFY, p);
     return true;
+  }
+
+  /** The port's link went up or down (OFPPS_LINK_DOWN, and LIVE with it): PORT_STATUS MODIFY. */
+  setLink(portNo: number, up: boolean): boolean {
+    const p = this.portMap.get(portNo);
+    if (!p) return false;
+    return this.modifyPort(portNo, { state: up ? p.state & ~OFPPS.LINK_DOWN : p.state | OFPPS.LINK_DOWN });
   }
 
   port(portNo: number): SwitchPort | undefined {
@@ -200,14 +235,38 @@ export class Datapath implements ActionHost, Resources {
   }
 
   // ---------------------------------------------------------------------------------------
-  // Groups and meters (part 2): none exist yet.
+  // Groups and meters. The GROUP action calls group() and the METER instruction meter(); the
+  // group and meter tables (groups.ts, meters.ts) do the work. checkActions/checkInstructions
+  // refuse flow entries naming a group or meter that does not exist.
 
-  groupExists(_groupId: number): boolean {
-    return false;
+  groupExists(groupId: number): boolean {
+    return this.groups.has(groupId);
   }
 
-  meterExists(_meterId: number): boolean {
-    return false;
+  meterExists(meterId: number): boolean {
+    return this.meters.has(meterId);
+  }
+
+  /** GROUP (ActionHost): run the group's buckets (those that rewrite through executeOnCopy). */
+  group(pkt: Packet, groupId: number): void {
+    this.groups.execute(pkt, groupId, this);
+  }
+
+  /** METER (ActionHost): false when the meter drops the packet. */
+  meter(pkt: Packet, meterId: number): boolean {
+    return this.meters.execute(pkt, meterId);
+  }
+
+  /** Run `actions` on an independent copy of `pkt` (a group bucket), at the next nesting depth. */
+  executeOnCopy(pkt: Packet, actions: readonly Action[]): void {
+    const copy = this.enter();
+    if (copy === undefined) return;
+    try {
+      copy.copyFrom(pkt);
+      executeList(actions, copy, this);
+    } finally {
+      this.depth--;
+    }
   }
 
   // ---------------------------------------------------------------------------------------
@@ -215,7 +274,8 @@ export class Datapath implements ActionHost, Resources {
 
   /**
    * A frame received on a port: parsed, counted, run through the pipeline. The datapath may
-   * hand the same buffer to ports' send() (and part 2 may rewrite it in place). `tunnelId` is
+   * hand the same buffer to ports' send() and its actions rewrite it in place: hand in a buffer
+   * the caller no longer needs. `tunnelId` is
    * the TUNNEL_ID pipeline field (the VNI of a VXLAN port, for instance).
    */
   receiveFrame(portNo: number, frame: Uint8Array, tunnelId = 0n): void {
@@ -242,8 +302,8 @@ export class Datapath implements ActionHost, Resources {
     }
   }
 
-  /** A packet context for this nesting depth, reset and parsed (undefined: too deep, drop). */
-  private acquire(frame: Uint8Array, inPort: number, tunnelId: bigint): Packet | undefined {
+  /** The packet context of the next nesting depth (undefined: too deep, drop); the caller decrements depth. */
+  private enter(): Packet | undefined {
     if (this.depth >= MAX_DEPTH) return undefined;
     let pkt = this.pool[this.depth];
     if (pkt === undefined) {
@@ -251,6 +311,13 @@ export class Datapath implements ActionHost, Resources {
       this.pool[this.depth] = pkt;
     }
     this.depth++;
+    return pkt;
+  }
+
+  /** A packet context for this nesting depth, reset and parsed (undefined: too deep, drop). */
+  private acquire(frame: Uint8Array, inPort: number, tunnelId: bigint): Packet | undefined {
+    const pkt = this.enter();
+    if (pkt === undefined) return undefined;
     pkt.reset(frame, inPort);
     const key = pkt.key;
     key.inPort = inPort;
@@ -262,8 +329,8 @@ export class Datapath implements ActionHost, Resources {
   }
 
   /** @internal PACKET_OUT: execute `run` on the packet (actions not tied to a flow entry). */
-  packetOut(frame: Uint8Array, inPort: number, run: (pkt: Packet) => void): void {
-    const pkt = this.acquire(frame, inPort, 0n);
+  packetOut(frame: Uint8Array, inPort: number, run: (pkt: Packet) => void, tunnelId = 0n): void {
+    const pkt = this.acquire(frame, inPort, tunnelId);
     if (pkt === undefined) return;
     try {
       pkt.detached = true;
@@ -293,8 +360,9 @@ export class Datapath implements ActionHost, Resources {
         }
         return;
       case OFPP.TABLE:
-        // Only PACKET_OUT may name TABLE (validate() refuses it in flow entries).
-        this.process(pkt.frame, pkt.inPort, pkt.key.tunnelId, 0);
+        // Only PACKET_OUT may name TABLE (validate() refuses it in flow entries). The tables
+        // may rewrite the frame: they get a copy, later actions of the PACKET_OUT the original.
+        this.process(Uint8Array.prototype.slice.call(pkt.frame), pkt.inPort, pkt.key.tunnelId, 0);
         return;
       default:
         // A packet leaves by its ingress port only through OFPP_IN_PORT (1.3.5 section 4.5).
@@ -303,35 +371,77 @@ export class Datapath implements ActionHost, Resources {
     }
   }
 
+  /** A TTL decrement found 0 or 1 (ActionHost): PACKET_IN INVALID_TTL, cut to miss_send_len. */
+  invalidTtl(pkt: Packet): void {
+    this.packetIn(pkt, OFPR.INVALID_TTL, -1);
+  }
+
   /**
-   * PACKET_IN to the channels that want `reason`. Without packet buffers (part 2) the packet
-   * is not buffered, and an unbuffered packet is always sent whole with buffer_id NO_BUFFER
-   * (1.3.5 section 7.4.1), whatever max_len or miss_send_len say; part 2 buffers it and then
-   * sends max_len (OUTPUT) or miss_send_len (other reasons) bytes.
+   * PACKET_IN to the channels that want `reason`, carrying the frame as rewritten so far.
+   * `maxLen` is the OUTPUT action's max_len, or -1 for each channel's miss_send_len (packets
+   * sent without an OUTPUT:CONTROLLER action). With packet buffers the packet is buffered once
+   * (whichever channels receive it) and each channel gets at most that many bytes; a length of
+   * OFPCML_NO_BUFFER, no buffers configured, or every buffer taken: the whole frame with
+   * buffer_id NO_BUFFER (1.3.5 section 7.4.1: an unbuffered packet is always sent whole).
    */
-  private packetIn(pkt: Packet, reason: number, _maxLen: number): void {
+  private packetIn(pkt: Packet, reason: number, maxLen: number): void {
     const from = this.portMap.get(pkt.inPort);
     if (from !== undefined && (from.config & OFPPC.NO_PACKET_IN) !== 0) return;
+    if (!this.meters.admitPacketIn(pkt.frame.length)) return; // the CONTROLLER virtual meter
     const frame = pkt.frame;
-    if (frame.length > 0xffff - 64) return; // cannot be carried whole in one message
-    this.broadcast('packetIn', reason, (): PacketIn => ({
-      type: 'PACKET_IN',
-      xid: 0,
-      bufferId: OFP_NO_BUFFER,
-      totalLen: frame.length,
-      reason,
-      tableId: pkt.tableId,
-      cookie: pkt.detached ? ALL_ONES : pkt.cookie,
-      match: contextMatch(pkt),
-      data: frame,
-    }));
+    let bufferId: number | undefined; // buffered on the first channel that asks for it
+    const encoded = new Map<number, Uint8Array>(); // by bytes sent (-1: whole, unbuffered)
+    for (const ch of this.channelList) {
+      if (!ch.negotiated || !wantsAsync(ch.role, ch.asyncConfig, 'packetIn', reason)) continue;
+      const want = maxLen >= 0 ? maxLen : ch.missSendLen;
+      if (want !== OFPCML.NO_BUFFER && this.buffers !== undefined && bufferId === undefined)
+        bufferId = this.buffers.store(frame, pkt.inPort, pkt.key.tunnelId, this.now());
+      const buffered = want !== OFPCML.NO_BUFFER && bufferId !== undefined && bufferId !== OFP_NO_BUFFER;
+      const len = buffered ? Math.min(want, frame.length, MAX_PACKET_IN_DATA) : -1;
+      if (!buffered && frame.length > MAX_PACKET_IN_DATA) continue; // cannot be carried whole in one message
+      let bytes = encoded.get(len);
+      if (bytes === undefined) {
+        const m: PacketIn = {
+          type: 'PACKET_IN',
+          xid: 0,
+          bufferId: buffered ? (bufferId as number) : OFP_NO_BUFFER,
+          totalLen: frame.length,
+          reason,
+          tableId: pkt.tableId,
+          cookie: pkt.detached ? ALL_ONES : pkt.cookie,
+          match: contextMatch(pkt),
+          data: len < 0 ? frame : frame.subarray(0, len),
+        };
+        bytes = encode(m);
+        encoded.set(len, bytes);
+      }
+      ch.sendBytes(bytes);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Packet buffers
+
+  /** @internal Release a buffered packet (PACKET_OUT, FLOW_MOD): BUFFER_UNKNOWN / BUFFER_EMPTY otherwise. */
+  takeBuffer(bufferId: number): Buffered {
+    const b = this.buffers?.take(bufferId) ?? 'unknown';
+    if (b === 'unknown')
+      throw ofpError('BAD_REQUEST', 'BUFFER_UNKNOWN', `buffer ${bufferId} does not exist or has expired`);
+    if (b === 'empty') throw ofpError('BAD_REQUEST', 'BUFFER_EMPTY', `buffer ${bufferId} was already used`);
+    return b;
+  }
+
+  /** @internal A released packet through the tables from table 0 (FLOW_MOD with a buffer_id). */
+  runBuffered(b: Buffered): void {
+    this.process(b.frame, b.inPort, b.tunnelId, 0);
   }
 
   // ---------------------------------------------------------------------------------------
   // Flow removal
 
-  /** Expire idle and hard timeouts; call at least once a second. */
+  /** Expire idle and hard timeouts and buffered packets; call at least once a second. */
   tick(): void {
+    this.buffers?.expire(this.now());
     this.flowRemoved(this.flows.expire());
   }
 

@@ -1,8 +1,10 @@
 // The state of one packet going through the pipeline. The datapath keeps a small pool of
-// these, one per nesting depth (a port's send() or a controller's reply may feed another frame
-// in before the first one is finished), so the packet path allocates nothing in the steady state.
+// these, one per nesting depth (a port's send(), a controller's reply or a group bucket may
+// run another packet before the first one is finished), so the packet path allocates nothing
+// in the steady state. Rewrites change `frame` in place; a push or pop replaces it (setFrame)
+// and parses it again, so `key` always describes the current frame.
 
-import { FlowKey } from '@rumpflow/packet';
+import { FlowKey, parseFrame } from '@rumpflow/packet';
 import { ActionSet } from './actions.js';
 import { SLOTS } from './match.js';
 
@@ -22,6 +24,8 @@ export class Packet {
   tableMiss = false;
   /** Executing the action set, or actions not tied to one entry (PACKET_IN cookie all ones). */
   detached = false;
+  /** SET_QUEUE: the output queue (0, every port's only queue, unless set). */
+  queueId = 0;
 
   reset(frame: Uint8Array, inPort: number): void {
     this.frame = frame;
@@ -30,6 +34,28 @@ export class Packet {
     this.cookie = 0n;
     this.tableMiss = false;
     this.detached = false;
+    this.queueId = 0;
     this.actionSet.clear();
+  }
+
+  /** Replace the frame (after a push or pop) and parse it; pipeline fields stay. */
+  setFrame(frame: Uint8Array): void {
+    this.frame = frame;
+    parseFrame(frame, this.key);
+  }
+
+  /**
+   * Become an independent copy of `from` (a group bucket's packet): the frame's bytes, the key
+   * with its pipeline fields, in_port, the entry's table and cookie, the queue. The action set
+   * is not copied: this packet's is empty.
+   */
+  copyFrom(from: Packet): void {
+    this.reset(Uint8Array.prototype.slice.call(from.frame), from.inPort);
+    Object.assign(this.key, from.key);
+    this.tableId = from.tableId;
+    this.cookie = from.cookie;
+    this.tableMiss = from.tableMiss;
+    this.detached = from.detached;
+    this.queueId = from.queueId;
   }
 }

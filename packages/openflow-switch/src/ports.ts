@@ -2,8 +2,23 @@
 // (the rump kernel's ifnet glue, a test, a benchmark) hands in its number, name, address and a
 // `send(frame)` callback, and feeds received frames to `Datapath.receiveFrame`. A port keeps the
 // counters PORT_STATS reports and its ofp_port description for PORT_DESC and PORT_STATUS.
+//
+// Liveness: OFPPS_LIVE (what fast-failover groups watch) is kept by the switch, as Open vSwitch
+// decides it: set unless the port is administratively down (OFPPC_PORT_DOWN) or its link is
+// (OFPPS_LINK_DOWN).
+//
+// Queues: every port has exactly one queue, queue 0, with no rate properties (the switch does
+// no scheduling). SET_QUEUE may name only it; QUEUE stats report the port's transmit counters
+// for it (tx_errors: frames the port could not send), QUEUE_GET_CONFIG lists it.
 
-import { OFPP, OFPPC, OFPPS, type Port as OfpPort, type PortStats } from '@rumpflow/openflow';
+import {
+  OFPP,
+  OFPPC,
+  OFPPS,
+  type Port as OfpPort,
+  type PortStats,
+  type QueueStats,
+} from '@rumpflow/openflow';
 
 /** What the attacher of a port hands in. */
 export interface PortSpec {
@@ -27,7 +42,7 @@ export interface PortSpec {
   readonly maxSpeed?: number;
   /**
    * Transmit a frame. The frame is only valid during the call (the pipeline may send the same
-   * buffer elsewhere or, with part 2's rewrites, change it afterwards): copy it to keep it.
+   * buffer elsewhere or rewrite it afterwards): copy it to keep it.
    */
   send(frame: Uint8Array): void;
 }
@@ -78,6 +93,7 @@ export class SwitchPort {
     this.hwAddr = spec.hwAddr.toLowerCase();
     this.config = spec.config ?? 0;
     this.state = spec.state ?? OFPPS.LIVE;
+    this.syncLive();
     this.curr = spec.curr ?? 0;
     this.advertised = spec.advertised ?? 0;
     this.supported = spec.supported ?? 0;
@@ -85,6 +101,17 @@ export class SwitchPort {
     this.currSpeed = spec.currSpeed ?? 0;
     this.maxSpeed = spec.maxSpeed ?? 0;
     this.send = spec.send;
+  }
+
+  /** Set or clear OFPPS_LIVE from PORT_DOWN and LINK_DOWN (call after changing either). */
+  syncLive(): void {
+    const live = (this.config & OFPPC.PORT_DOWN) === 0 && (this.state & OFPPS.LINK_DOWN) === 0;
+    this.state = live ? this.state | OFPPS.LIVE : this.state & ~OFPPS.LIVE;
+  }
+
+  /** Live for fast-failover groups. */
+  get live(): boolean {
+    return (this.state & OFPPS.LIVE) !== 0;
   }
 
   /** Frames received on the port enter the pipeline (not administratively down, NO_RECV unset). */
@@ -125,10 +152,27 @@ export class SwitchPort {
     };
   }
 
-  /** ofp_port_stats; counters this datapath does not keep (errors, collisions) are 0. */
-  stats(now: number): PortStats {
+  /** Time attached, as ofp duration_sec and duration_nsec. */
+  private duration(now: number): { durationSec: number; durationNsec: number } {
     const d = Math.max(0, now - this.addedAt);
     const sec = Math.floor(d / 1000);
+    return { durationSec: sec, durationNsec: Math.min(999_999_999, Math.round((d - sec * 1000) * 1e6)) };
+  }
+
+  /** ofp_queue_stats of the port's one queue (queue 0). */
+  queueStats(now: number): QueueStats {
+    return {
+      portNo: this.portNo,
+      queueId: 0,
+      txBytes: BigInt(this.txBytes),
+      txPackets: BigInt(this.txPackets),
+      txErrors: BigInt(this.txDropped),
+      ...this.duration(now),
+    };
+  }
+
+  /** ofp_port_stats; counters this datapath does not keep (errors, collisions) are 0. */
+  stats(now: number): PortStats {
     return {
       portNo: this.portNo,
       rxPackets: BigInt(this.rxPackets),
@@ -143,8 +187,7 @@ export class SwitchPort {
       rxOverErr: 0n,
       rxCrcErr: 0n,
       collisions: 0n,
-      durationSec: sec,
-      durationNsec: Math.min(999_999_999, Math.round((d - sec * 1000) * 1e6)),
+      ...this.duration(now),
     };
   }
 }

@@ -5,11 +5,11 @@
 // - DESC; FLOW and AGGREGATE (table, out_port, out_group, cookie/mask and match filters, as
 //   non-strict FLOW_MOD selects entries); TABLE (active, lookup and matched counts of every
 //   table); TABLE_FEATURES (table-features.ts); PORT_DESC; PORT_STATS (the datapath's
-//   counters); QUEUE (ports have no queues in part 1).
+//   counters); QUEUE (each port's one queue, 0, with the port's transmit counters).
 // - AGGREGATE follows Open vSwitch where an entry does not count (NO_PKT_COUNTS /
 //   NO_BYT_COUNTS): the sum is then unknown and reported as all ones.
-// - GROUP, GROUP_DESC, METER, METER_CONFIG: empty (none exist until part 2); GROUP_FEATURES
-//   and METER_FEATURES: no group types, no meters.
+// - GROUP, GROUP_DESC, GROUP_FEATURES (groups.ts); METER, METER_CONFIG, METER_FEATURES
+//   (meters.ts): true counters, ref_count and flow_count from the flow tables.
 // - A request split with REQ_MORE: TABLE_FEATURES (setting features) is refused with
 //   TABLE_FEATURES_FAILED/EPERM like any other setting; every other request has a fixed body
 //   that cannot continue in another message, so REQ_MORE there is BAD_REQUEST/BAD_MULTIPART.
@@ -29,13 +29,18 @@ import {
   type TableFeatures,
   type TableStats,
   flowStats,
+  groupDesc as groupDescCodec,
+  groupStats as groupStatsCodec,
+  meterConfig as meterConfigCodec,
+  meterStats as meterStatsCodec,
   ofpError,
   port as portCodec,
   portStats,
+  queueStats as queueStatsCodec,
   tableFeatures as tableFeaturesCodec,
   tableStats,
 } from '@rumpflow/openflow';
-import { checkMatch } from './actions.js';
+import { DEFAULT_QUEUE, EXECUTED_ACTIONS, checkMatch } from './actions.js';
 import type { Channel } from './channel.js';
 import type { Datapath } from './datapath.js';
 import { type FlowEntry, type FlowFilter, reportedCounts } from './flow-table.js';
@@ -176,41 +181,63 @@ export function handleMultipart(dp: Datapath, ch: Channel, m: MultipartRequest):
       }));
       return;
     }
-    case 'QUEUE':
-      if (m.portNo !== OFPP.ANY && dp.port(m.portNo) === undefined)
+    case 'QUEUE': {
+      const p = m.portNo === OFPP.ANY ? undefined : dp.port(m.portNo);
+      if (m.portNo !== OFPP.ANY && p === undefined)
         throw ofpError('QUEUE_OP_FAILED', 'BAD_PORT', `port ${m.portNo} does not exist`);
-      if (m.queueId !== OFPQ_ALL)
-        throw ofpError('QUEUE_OP_FAILED', 'BAD_QUEUE', `queue ${m.queueId} does not exist`);
-      single(ch, xid, 'QUEUE', { stats: [] });
+      if (m.queueId !== OFPQ_ALL && m.queueId !== DEFAULT_QUEUE)
+        throw ofpError(
+          'QUEUE_OP_FAILED',
+          'BAD_QUEUE',
+          `queue ${m.queueId} does not exist (ports have queue 0 only)`,
+        );
+      const now = dp.now();
+      const stats = (p === undefined ? dp.ports : [p]).map((q) => q.queueStats(now));
+      split(dp, ch, xid, stats, queueStatsCodec, (s, flags) => ({
+        type: 'MULTIPART_REPLY',
+        mpType: 'QUEUE',
+        flags,
+        stats: s,
+      }));
       return;
+    }
     case 'GROUP':
-      single(ch, xid, 'GROUP', { stats: [] });
+      split(dp, ch, xid, dp.groups.stats(m.groupId, dp.flows), groupStatsCodec, (stats, flags) => ({
+        type: 'MULTIPART_REPLY',
+        mpType: 'GROUP',
+        flags,
+        stats,
+      }));
       return;
     case 'GROUP_DESC':
-      single(ch, xid, 'GROUP_DESC', { groups: [] });
+      split(dp, ch, xid, dp.groups.desc(), groupDescCodec, (groups, flags) => ({
+        type: 'MULTIPART_REPLY',
+        mpType: 'GROUP_DESC',
+        flags,
+        groups,
+      }));
       return;
     case 'GROUP_FEATURES':
-      single(ch, xid, 'GROUP_FEATURES', {
-        types: 0,
-        capabilities: 0,
-        maxGroups: [0, 0, 0, 0],
-        actions: [0, 0, 0, 0],
-      });
+      single(ch, xid, 'GROUP_FEATURES', dp.groups.features(EXECUTED_ACTIONS));
       return;
     case 'METER':
-      single(ch, xid, 'METER', { stats: [] });
+      split(dp, ch, xid, dp.meters.stats(m.meterId, dp.flows), meterStatsCodec, (stats, flags) => ({
+        type: 'MULTIPART_REPLY',
+        mpType: 'METER',
+        flags,
+        stats,
+      }));
       return;
     case 'METER_CONFIG':
-      single(ch, xid, 'METER_CONFIG', { configs: [] });
+      split(dp, ch, xid, dp.meters.config(m.meterId), meterConfigCodec, (configs, flags) => ({
+        type: 'MULTIPART_REPLY',
+        mpType: 'METER_CONFIG',
+        flags,
+        configs,
+      }));
       return;
     case 'METER_FEATURES':
-      single(ch, xid, 'METER_FEATURES', {
-        maxMeter: 0,
-        bandTypes: 0,
-        capabilities: 0,
-        maxBands: 0,
-        maxColor: 0,
-      });
+      single(ch, xid, 'METER_FEATURES', dp.meters.features());
       return;
   }
 }

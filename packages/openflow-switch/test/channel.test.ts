@@ -156,19 +156,21 @@ describe('simple requests', () => {
     expect(c.take()).toEqual([{ type: 'ECHO_REPLY', xid, data }]);
   });
 
-  it('FEATURES_REPLY: datapath id, no buffers, tables, true capabilities', () => {
+  it('FEATURES_REPLY: datapath id, buffers, tables, true capabilities', () => {
     const { dp } = makeSwitch({ datapathId: 0xfedcba9876543210n, nTables: 12 });
     const c = new Controller(dp);
     const f = c.one({ type: 'FEATURES_REQUEST' }, 'FEATURES_REPLY');
     expect(f).toMatchObject({
       datapathId: 0xfedcba9876543210n,
-      nBuffers: 0,
+      nBuffers: 256,
       nTables: 12,
       auxiliaryId: 0,
       reserved: 0,
     });
-    expect(f.capabilities).toBe(OFPC.FLOW_STATS | OFPC.TABLE_STATS | OFPC.PORT_STATS);
-    expect(f.capabilities & OFPC.GROUP_STATS).toBe(0);
+    expect(f.capabilities & (OFPC.FLOW_STATS | OFPC.TABLE_STATS | OFPC.PORT_STATS | OFPC.GROUP_STATS)).toBe(
+      OFPC.FLOW_STATS | OFPC.TABLE_STATS | OFPC.PORT_STATS | OFPC.GROUP_STATS,
+    );
+    expect(f.capabilities & OFPC.IP_REASM).toBe(0);
   });
 
   it('GET/SET_CONFIG: fragment handling for the switch, miss_send_len per channel', () => {
@@ -236,17 +238,21 @@ describe('simple requests', () => {
     expect((got[3] as { stats: unknown[] }).stats).toHaveLength(1);
   });
 
-  it('QUEUE_GET_CONFIG: no queues on a port that exists, QUEUE_OP_FAILED/BAD_PORT otherwise', () => {
+  it('QUEUE_GET_CONFIG: queue 0 on a port that exists, QUEUE_OP_FAILED/BAD_PORT otherwise', () => {
     const { dp } = makeSwitch();
     attach(dp, 1);
+    attach(dp, 2);
     const c = new Controller(dp);
     expect(c.one({ type: 'QUEUE_GET_CONFIG_REQUEST', port: 1 }, 'QUEUE_GET_CONFIG_REPLY')).toMatchObject({
       port: 1,
-      queues: [],
+      queues: [{ queueId: 0, port: 1, properties: [] }],
     });
     expect(
       c.one({ type: 'QUEUE_GET_CONFIG_REQUEST', port: OFPP.ANY }, 'QUEUE_GET_CONFIG_REPLY').queues,
-    ).toEqual([]);
+    ).toEqual([
+      { queueId: 0, port: 1, properties: [] },
+      { queueId: 0, port: 2, properties: [] },
+    ]);
     expect(c.error({ type: 'QUEUE_GET_CONFIG_REQUEST', port: 7 }).names).toEqual([
       'QUEUE_OP_FAILED',
       'BAD_PORT',
@@ -474,9 +480,15 @@ describe('errors: the prescribed type and code, the first 64 bytes, the channel 
       ['TABLE_MOD_FAILED', 'BAD_CONFIG'],
     ],
     [
-      'GROUP_MOD ADD (no group types yet)',
-      { type: 'GROUP_MOD', command: 0, groupType: 0, groupId: 1, buckets: [] },
-      ['GROUP_MOD_FAILED', 'BAD_TYPE'],
+      'GROUP_MOD ADD of an ALL group whose bucket watches a port',
+      {
+        type: 'GROUP_MOD',
+        command: 0,
+        groupType: 0,
+        groupId: 1,
+        buckets: [{ weight: 0, watchPort: 1, watchGroup: 0xffffffff, actions: [] }],
+      },
+      ['GROUP_MOD_FAILED', 'WATCH_UNSUPPORTED'],
     ],
     [
       'GROUP_MOD MODIFY of a group that does not exist',
@@ -489,15 +501,15 @@ describe('errors: the prescribed type and code, the first 64 bytes, the channel 
       ['GROUP_MOD_FAILED', 'INVALID_GROUP'],
     ],
     [
-      'METER_MOD ADD (no meters yet)',
+      'METER_MOD ADD of the SLOWPATH virtual meter (no slow path)',
       {
         type: 'METER_MOD',
         command: 0,
         flags: 1,
-        meterId: 1,
+        meterId: 0xfffffffd,
         bands: [{ type: 'DROP', rate: 10, burstSize: 0 }],
       },
-      ['METER_MOD_FAILED', 'OUT_OF_METERS'],
+      ['METER_MOD_FAILED', 'INVALID_METER'],
     ],
     [
       'METER_MOD MODIFY of a meter that does not exist',

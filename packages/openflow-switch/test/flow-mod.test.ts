@@ -215,24 +215,29 @@ describe('FLOW_MOD checks', () => {
 
   const unsupported: [string, Instruction[], [string, string]][] = [
     [
-      'SET_FIELD (part 2)',
+      'SET_FIELD VLAN_VID on packets not known to be tagged',
       [
         {
           type: 'APPLY_ACTIONS',
-          actions: [{ type: 'SET_FIELD', field: { field: 'ETH_DST', value: '02:00:00:00:00:01' } }],
+          actions: [{ type: 'SET_FIELD', field: { field: 'VLAN_VID', value: 0x1005 } }],
         },
       ],
-      ['BAD_ACTION', 'BAD_TYPE'],
+      ['BAD_ACTION', 'MATCH_INCONSISTENT'],
     ],
     [
-      'PUSH_VLAN (part 2)',
-      [{ type: 'WRITE_ACTIONS', actions: [{ type: 'PUSH_VLAN', ethertype: 0x8100 }] }],
-      ['BAD_ACTION', 'BAD_TYPE'],
+      'POP_VLAN on packets not known to be tagged',
+      [{ type: 'WRITE_ACTIONS', actions: [{ type: 'POP_VLAN' }] }],
+      ['BAD_ACTION', 'MATCH_INCONSISTENT'],
     ],
     [
-      'DEC_NW_TTL (part 2)',
+      'DEC_NW_TTL on packets not known to be IP',
       [{ type: 'APPLY_ACTIONS', actions: [{ type: 'DEC_NW_TTL' }] }],
-      ['BAD_ACTION', 'BAD_TYPE'],
+      ['BAD_ACTION', 'MATCH_INCONSISTENT'],
+    ],
+    [
+      'SET_QUEUE naming a queue the ports lack',
+      [{ type: 'APPLY_ACTIONS', actions: [{ type: 'SET_QUEUE', queueId: 3 }] }],
+      ['BAD_ACTION', 'BAD_QUEUE'],
     ],
     [
       'a group that does not exist',
@@ -279,7 +284,7 @@ describe('FLOW_MOD checks', () => {
     expect(c.error(flowStatsRequest({ match })).names).toEqual(['BAD_MATCH', 'BAD_FIELD']);
   });
 
-  it('a buffer id: the entry is installed, then BAD_REQUEST/BUFFER_UNKNOWN (no buffers in part 1)', () => {
+  it('an unknown buffer id: the entry is installed, then BAD_REQUEST/BUFFER_UNKNOWN', () => {
     const { dp } = makeSwitch();
     const c = new Controller(dp);
     expect(c.error(fm('in_port=1,actions=drop', OFPFC.ADD, { bufferId: 7 })).names).toEqual([

@@ -11,7 +11,20 @@ import { type AddressInfo, type Server, type Socket, createServer } from 'node:n
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Datapath } from '../src/index.js';
-import { udp } from './harness.js';
+import { mac, udp } from './harness.js';
+import { buildUdp } from '@rumpflow/packet';
+
+/** A UDP frame from port 1's host to `dstPort`, flow `i`. */
+const udpTo = (dstPort: number, i: number, len = 0) =>
+  buildUdp({
+    srcMac: mac(1),
+    dstMac: mac(2),
+    src: '10.0.0.1',
+    dst: '10.0.0.2',
+    srcPort: 1000 + i,
+    dstPort,
+    payload: new Uint8Array(len),
+  });
 
 const run = promisify(execFile);
 
@@ -102,7 +115,7 @@ describe.skipIf(OFCTL === undefined)(`ovs-ofctl (${OFCTL ?? 'absent'}) against t
   it('show: features and port descriptions', async () => {
     const out = await ofctl('show');
     expect(out).toMatch(/OFPT_FEATURES_REPLY \(OF1\.3\).*dpid:0000000000000042/);
-    expect(out).toMatch(/n_tables:255, n_buffers:0/);
+    expect(out).toMatch(/n_tables:255, n_buffers:256/);
     expect(out).toMatch(/capabilities: FLOW_STATS TABLE_STATS PORT_STATS\b/);
     for (const n of [1, 2, 3]) expect(out).toContain(`${n}(eth${n}): addr:02:00:00:00:00:0${n}`);
     expect(out).toMatch(/speed: 1000 Mbps now, 1000 Mbps max/);
@@ -120,8 +133,16 @@ describe.skipIf(OFCTL === undefined)(`ovs-ofctl (${OFCTL ?? 'absent'}) against t
       /table 0 \("table0"\):\n\s+metadata: match=0xffffffffffffffff write=0xffffffffffffffff\n\s+max_entries=65536/,
     );
     expect(out).toMatch(/next tables: 1-254/);
-    expect(out).toMatch(/instructions: apply_actions clear_actions write_actions write_metadata goto_table/);
-    expect(out).toMatch(/actions: output\n/);
+    expect(out).toMatch(
+      /instructions: (meter )?apply_actions clear_actions write_actions write_metadata goto_table/,
+    );
+    // every action ovs-ofctl has a name for (it has none for copy_ttl_* and the PBB ones)
+    expect(out).toMatch(
+      /actions: output group set_field strip_vlan push_vlan mod_nw_ttl dec_ttl set_mpls_ttl dec_mpls_ttl push_mpls pop_mpls set_queue\n/,
+    );
+    expect(out).toMatch(
+      /supported on Set-Field: tun_id eth_\{src,dst,type\} vlan_\{vid,pcp\}.* nd_\{target,sll,tll\}\n/,
+    );
     expect(out).toMatch(/arbitrary mask: tun_id metadata eth_\{src,dst\} vlan_vid ip_\{src,dst\}/);
     expect(out).toMatch(/exact match or wildcard: in_port_oxm eth_type/);
     expect(out).toMatch(/table 254 \("table254"\):/);
@@ -186,21 +207,159 @@ describe.skipIf(OFCTL === undefined)(`ovs-ofctl (${OFCTL ?? 'absent'}) against t
     expect(Buffer.from(sent.get(1)?.at(-1) ?? []).toString('hex')).toBe(hex);
   });
 
-  it('groups, meters and queues read as absent', async () => {
+  it('group and meter features, no groups yet, queues', async () => {
     expect(await ofctl('dump-group-features')).toMatch(/OFPST_GROUP_FEATURES reply/);
     expect(await ofctl('dump-groups')).toMatch(/OFPST_GROUP_DESC reply/);
-    expect(await ofctl('meter-features')).toMatch(/max_meter:0/);
+    expect(await ofctl('meter-features')).toMatch(/max_meter:4096/);
     expect(await ofctl('queue-get-config', '1')).toMatch(/OFPT_QUEUE_GET_CONFIG_REPLY/);
   });
 
   it('our errors decode in ovs-ofctl', async () => {
-    expect(await ofctlFails('add-flow', 'actions=mod_dl_dst:02:00:00:00:00:09,output:1')).toMatch(
-      /OFPBAC_BAD_TYPE/,
+    expect(await ofctlFails('add-flow', 'actions=set_queue:5,output:1')).toMatch(/OFPBAC_BAD_QUEUE/);
+    expect(await ofctlFails('mod-group', 'group_id=77,type=all,bucket=output:1')).toMatch(
+      /OFPGMFC_UNKNOWN_GROUP/,
     );
-    expect(await ofctlFails('add-group', 'group_id=1,type=all,bucket=output:1')).toMatch(/OFPGMFC_BAD_TYPE/);
     expect(await ofctlFails('add-flow', 'check_overlap,priority=10,in_port=1,actions=drop')).toMatch(
       /OFPFMFC_OVERLAP/,
     );
+  });
+
+  it('groups: add-group, dump-groups, dump-group-stats, frames through SELECT, del-groups', async () => {
+    await ofctl('add-group', 'group_id=1,type=select,bucket=weight:1,output:2,bucket=weight:3,output:3');
+    await ofctl('add-group', 'group_id=2,type=ff,bucket=watch_port:2,output:2,bucket=watch_port:3,output:3');
+    await ofctl('add-group', 'group_id=3,type=all,bucket=output:1,bucket=group:2');
+    await ofctl('add-flow', 'priority=50,udp,tp_dst=3000,actions=group:1');
+    await ofctl('add-flow', 'priority=50,udp,tp_dst=3001,actions=group:3');
+    const [b2, b3] = [sent.get(2)?.length ?? 0, sent.get(3)?.length ?? 0];
+    for (let i = 0; i < 400; i++) dp.receiveFrame(1, udpTo(3000, i));
+    const [n2, n3] = [(sent.get(2)?.length ?? 0) - b2, (sent.get(3)?.length ?? 0) - b3];
+    expect(n2 + n3).toBe(400);
+    expect(Math.abs(n2 / 400 - 0.25)).toBeLessThan(0.06);
+    dp.receiveFrame(1, udpTo(3001, 0));
+    expect(sent.get(2)?.length).toBe(b2 + n2 + 1); // group 3 -> group 2 -> port 2
+    const groups = await ofctl('dump-groups');
+    expect(groups).toMatch(
+      /group_id=1,type=select,bucket=(bucket_id:\d+,)?(weight:1,)?actions=output:"?(2|eth2)"?,bucket=(bucket_id:\d+,)?weight:3,actions=output:"?(3|eth3)"?/,
+    );
+    expect(groups).toMatch(
+      /group_id=2,type=ff,bucket=(bucket_id:\d+,)?watch_port:"?(2|eth2)"?,actions=output:"?(2|eth2)"?/,
+    );
+    expect(groups).toMatch(
+      /group_id=3,type=all,bucket=(bucket_id:\d+,)?actions=output:"?(1|eth1)"?,bucket=(bucket_id:\d+,)?actions=group:2/,
+    );
+    const stats = await ofctl('dump-group-stats');
+    expect(stats).toMatch(
+      new RegExp(
+        `group_id=1,duration=[\\d.]+s,ref_count=1,packet_count=400,byte_count=\\d+,bucket0:packet_count=${n2},byte_count=\\d+,bucket1:packet_count=${n3},byte_count=\\d+`,
+      ),
+    );
+    expect(stats).toMatch(
+      /group_id=2,duration=[\d.]+s,ref_count=1,packet_count=1,byte_count=\d+,bucket0:packet_count=1/,
+    );
+    expect(await ofctlFails('add-group', 'group_id=1,type=all,bucket=output:1')).toMatch(
+      /OFPGMFC_GROUP_EXISTS/,
+    );
+    expect(await ofctlFails('del-groups', 'group_id=2')).toMatch(/OFPGMFC_CHAINED_GROUP/);
+    await ofctl('del-groups');
+    expect(await ofctl('dump-groups')).not.toMatch(/group_id/);
+    expect(await ofctl('dump-flows')).not.toMatch(/group:/);
+  });
+
+  it('meters: add-meter, dump-meters, meter-stats, a meter under a burst, del-meters', async () => {
+    await ofctl('add-meter', 'meter=1,kbps,burst,stats,band=type=drop,rate=1000,burst_size=100');
+    await ofctl('add-meter', 'meter=2,pktps,stats,band=type=dscp_remark,rate=10,prec_level=1');
+    expect(await ofctl('dump-meters')).toMatch(
+      /meter=1 kbps burst stats bands=\s*type=drop rate=1000 burst_size=100[\s\S]*meter=2 pktps stats bands=\s*type=dscp_remark rate=10 prec_level=1/,
+    );
+    await ofctl('add-flow', 'priority=50,udp,tp_dst=3002,actions=meter:1,output:2');
+    const before = sent.get(2)?.length ?? 0;
+    const frame = udpTo(3002, 0, 1000 - 42); // 8000 bits: 100 kbit of burst is 12 frames
+    for (let i = 0; i < 500; i++) dp.receiveFrame(1, frame);
+    const passed = (sent.get(2)?.length ?? 0) - before;
+    expect(passed).toBeGreaterThanOrEqual(12);
+    expect(passed).toBeLessThan(100); // the wall clock refills 1 kbit per ms
+    const stats = await ofctl('meter-stats');
+    expect(stats).toMatch(
+      new RegExp(
+        `meter:1 flow_count:1 packet_in_count:500 byte_in_count:500000 duration:[\\d.]+s bands:\\s*0: packet_count:${500 - passed} byte_count:${(500 - passed) * 1000}`,
+      ),
+    );
+    expect(stats).toMatch(/meter:2 flow_count:0 packet_in_count:0 byte_in_count:0/);
+    expect(await ofctl('meter-features')).toMatch(/band_types: drop dscp_remark/);
+    expect(await ofctlFails('add-meter', 'meter=1,kbps,band=type=drop,rate=5')).toMatch(
+      /OFPMMFC_METER_EXISTS/,
+    );
+    await ofctl('del-meters');
+    expect(await ofctl('dump-meters')).not.toMatch(/meter=/);
+    expect(await ofctl('dump-flows')).not.toMatch(/meter:/);
+  });
+
+  it('add-flow with rewrite actions: frames leave rewritten, every checksum right', async () => {
+    await ofctl(
+      'add-flow',
+      'priority=20,in_port=2,udp,actions=mod_dl_dst:02:00:00:00:00:77,mod_nw_dst:10.9.9.9,mod_tp_dst:5000,dec_ttl,push_vlan:0x8100,set_field:4100->vlan_vid,output:3',
+    );
+    await ofctl(
+      'add-flow',
+      'priority=20,in_port=3,ip,actions=push_mpls:0x8847,set_field:99->mpls_label,dec_mpls_ttl,output:1',
+    );
+    const before3 = sent.get(3)?.length ?? 0;
+    const before1 = sent.get(1)?.length ?? 0;
+    dp.receiveFrame(2, udp(2, 1));
+    dp.receiveFrame(3, udp(3, 1));
+    const want3 = buildUdp({
+      srcMac: mac(2),
+      dstMac: '02:00:00:00:00:77',
+      src: '10.0.0.2',
+      dst: '10.9.9.9',
+      ttl: 63,
+      vlan: 4,
+      srcPort: 1000,
+      dstPort: 5000,
+      payload: new Uint8Array(0),
+    });
+    expect(Buffer.from(sent.get(3)?.[before3] ?? []).toString('hex')).toBe(want3.toString('hex'));
+    const want1 = buildUdp({
+      srcMac: mac(3),
+      dstMac: mac(1),
+      src: '10.0.0.3',
+      dst: '10.0.0.1',
+      mpls: [{ label: 99, ttl: 63 }],
+      srcPort: 1000,
+      dstPort: 2000,
+      payload: new Uint8Array(0),
+    });
+    expect(Buffer.from(sent.get(1)?.[before1] ?? []).toString('hex')).toBe(want1.toString('hex'));
+    const flows = await ofctl('dump-flows');
+    expect(flows).toMatch(
+      /n_packets=1, .*priority=20,udp,in_port=(2|"?eth2"?) actions=set_field:02:00:00:00:00:77->eth_dst,set_field:10\.9\.9\.9->ip_dst,set_field:5000->udp_dst,dec_ttl,push_vlan:0x8100,set_field:4100->vlan_vid,output:(3|"?eth3"?)/,
+    );
+    expect(flows).toMatch(
+      /n_packets=1, .*actions=push_mpls:0x8847,set_field:99->mpls_label,dec_mpls_ttl,output:/,
+    );
+    // and what the switch refuses, ovs-ofctl reports: a queue the ports do not have
+    expect(await ofctlFails('add-flow', 'in_port=2,actions=set_queue:3,output:1')).toMatch(
+      /OFPBAC_BAD_QUEUE/,
+    );
+  });
+
+  it('mod-port down, no-packet-in and up: honoured and shown', async () => {
+    await ofctl('mod-port', 'eth3', 'down');
+    expect(dp.port(3)?.config).toBe(0x1);
+    const show = await ofctl('show');
+    expect(show).toMatch(/3\(eth3\): addr:02:00:00:00:00:03\s+config:\s+PORT_DOWN\n\s+state:\s+0?\n/);
+    const before = sent.get(3)?.length ?? 0;
+    dp.receiveFrame(2, udp(2, 1)); // the rewrite flow outputs to port 3, which is down
+    expect(sent.get(3)?.length).toBe(before);
+    expect(await ofctl('dump-ports', 'eth3')).toMatch(/tx pkts=\d+, bytes=\d+, drop=1,/);
+    await ofctl('mod-port', 'eth3', 'up');
+    await ofctl('mod-port', 'eth3', 'no-packet-in');
+    expect(dp.port(3)?.config).toBe(0x40);
+    expect(await ofctl('show')).toMatch(
+      /3\(eth3\): addr:02:00:00:00:00:03\s+config:\s+NO_PACKET_IN\n\s+state:\s+LIVE/,
+    );
+    await ofctl('mod-port', 'eth3', 'packet-in');
+    expect(dp.port(3)?.config).toBe(0);
   });
 
   it('del-flows empties the tables', async () => {

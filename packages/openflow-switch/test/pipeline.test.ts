@@ -13,13 +13,13 @@ import {
   type UnsentMessage,
 } from '@rumpflow/openflow';
 import { describe, expect, it } from 'vitest';
-import type { Channel } from '../src/index.js';
+import type { Channel, DatapathOptions } from '../src/index.js';
 import { Controller, HELLO13, attach, fm, makeSwitch, portCounts, tableCounts, udp } from './harness.js';
 
 const ALL_ONES = 0xffffffffffffffffn;
 
-function fourPorts() {
-  const { dp, clock } = makeSwitch();
+function fourPorts(opts: Partial<DatapathOptions> = {}) {
+  const { dp, clock } = makeSwitch(opts);
   const out = [0, 1, 2, 3, 4].map((n) => (n === 0 ? [] : attach(dp, n)));
   const c = new Controller(dp);
   return { dp, clock, out, c };
@@ -150,14 +150,14 @@ describe('forwarding', () => {
     ).toEqual([
       [2, 2, 0, 1],
       [2, 3, 0x20, 4],
-      [2, 1, 0x1, 4],
+      [2, 1, 0x1, 0], // administratively down: no longer LIVE
     ]);
   });
 });
 
 describe('PACKET_IN', () => {
-  it('a table-miss entry sending to the controller: reason NO_MATCH, the whole frame, no buffer', () => {
-    const { dp, c } = fourPorts();
+  it('without packet buffers, a table-miss entry sending to the controller: reason NO_MATCH, the whole frame', () => {
+    const { dp, c } = fourPorts({ nBuffers: 0 });
     c.ok({ type: 'SET_CONFIG', flags: 0, missSendLen: 64 });
     c.ok(fm('table=0,priority=0,cookie=0x55,actions=CONTROLLER:64'));
     const f = udp(1, 2, 0, 200);
@@ -279,13 +279,16 @@ describe('PACKET_OUT', () => {
     ]);
   });
 
-  it('refuses a buffer id, unsupported actions and NORMAL', () => {
+  it('refuses an unknown buffer id, unsupported actions and NORMAL', () => {
     const { out: o, c } = fourPorts();
     expect(c.error(po([out(1)], new Uint8Array(0), OFPP.CONTROLLER, 5)).names).toEqual([
       'BAD_REQUEST',
       'BUFFER_UNKNOWN',
     ]);
-    expect(c.error(po([{ type: 'POP_VLAN' }, out(1)], udp())).names).toEqual(['BAD_ACTION', 'BAD_TYPE']);
+    expect(
+      c.error(po([{ type: 'EXPERIMENTER', experimenter: 0x2320, data: new Uint8Array(8) }, out(1)], udp()))
+        .names,
+    ).toEqual(['BAD_ACTION', 'BAD_EXPERIMENTER']);
     expect(c.error(po([out(OFPP.NORMAL)], udp())).names).toEqual(['BAD_ACTION', 'BAD_OUT_PORT']);
     expect(c.error(po([{ type: 'GROUP', groupId: 3 }], udp())).names).toEqual([
       'BAD_ACTION',

@@ -1,6 +1,6 @@
 // Statistics with true figures, and multipart replies split on entry boundaries.
 
-import { OFPMPF_MORE, OFPP, OXM_BY_ID, decode, type TableFeatureProp } from '@rumpflow/openflow';
+import { OFPAT, OFPMPF_MORE, OFPP, OXM_BY_ID, decode, type TableFeatureProp } from '@rumpflow/openflow';
 import { describe, expect, it } from 'vitest';
 import {
   Controller,
@@ -247,6 +247,7 @@ describe('TABLE_FEATURES', () => {
         'WRITE_ACTIONS',
         'APPLY_ACTIONS',
         'CLEAR_ACTIONS',
+        'METER',
       ]);
       expect(
         (props.get('NEXT_TABLES') as Extract<TableFeatureProp, { type: 'NEXT_TABLES' }>).tableIds,
@@ -255,7 +256,9 @@ describe('TABLE_FEATURES', () => {
         (props.get('APPLY_ACTIONS') as Extract<TableFeatureProp, { type: 'APPLY_ACTIONS' }>).actionIds.map(
           (a) => a.type,
         ),
-      ).toEqual(['OUTPUT']);
+      ).toEqual(
+        Object.keys(OFPAT).filter((n) => n !== 'EXPERIMENTER'), // every action but EXPERIMENTER
+      );
       const match = (props.get('MATCH') as Extract<TableFeatureProp, { type: 'MATCH' }>).oxmIds;
       expect(match).toHaveLength(40);
       expect(match.find((o) => o.oxmField === 12)).toEqual({
@@ -276,8 +279,14 @@ describe('TABLE_FEATURES', () => {
         ),
       ).toEqual(OXM_BY_ID.map((f) => f.id));
       expect(
-        (props.get('APPLY_SETFIELD') as Extract<TableFeatureProp, { type: 'APPLY_SETFIELD' }>).oxmIds,
-      ).toEqual([]);
+        (props.get('APPLY_SETFIELD') as Extract<TableFeatureProp, { type: 'APPLY_SETFIELD' }>).oxmIds.map(
+          (o) => OXM_BY_ID[o.oxmField]?.name,
+        ),
+      ).toEqual(
+        OXM_BY_ID.map((f) => f.name).filter(
+          (n) => !['IN_PORT', 'IN_PHY_PORT', 'METADATA', 'IPV6_EXTHDR'].includes(n), // pipeline fields and flags
+        ),
+      );
     }
   });
 
@@ -344,31 +353,32 @@ describe('multipart splitting', () => {
   });
 });
 
-describe('groups, meters and queues before part 2', () => {
-  it('answer truthfully: no groups, no meters, no queues', () => {
+describe('groups, meters and queues with none configured', () => {
+  it('answer truthfully: features, no groups, no meters, queue 0 of each port', () => {
     const { dp } = makeSwitch();
     attach(dp, 1);
     const c = new Controller(dp);
     expect(c.multipart(mp('GROUP_FEATURES'), 'GROUP_FEATURES')[0]).toMatchObject({
-      types: 0,
-      capabilities: 0,
-      maxGroups: [0, 0, 0, 0],
-      actions: [0, 0, 0, 0],
+      types: 0b1111,
+      capabilities: 0b1111,
+      maxGroups: [4096, 4096, 4096, 4096],
     });
     expect(c.multipart(mp('GROUP', { groupId: 0xfffffffc }), 'GROUP')[0]?.stats).toEqual([]);
     expect(c.multipart(mp('GROUP_DESC'), 'GROUP_DESC')[0]?.groups).toEqual([]);
     expect(c.multipart(mp('METER_FEATURES'), 'METER_FEATURES')[0]).toMatchObject({
-      maxMeter: 0,
-      bandTypes: 0,
-      capabilities: 0,
-      maxBands: 0,
+      maxMeter: 4096,
+      bandTypes: 0b110,
+      capabilities: 0b1111,
+      maxBands: 8,
       maxColor: 0,
     });
     expect(c.multipart(mp('METER', { meterId: 0xffffffff }), 'METER')[0]?.stats).toEqual([]);
     expect(c.multipart(mp('METER_CONFIG', { meterId: 0xffffffff }), 'METER_CONFIG')[0]?.configs).toEqual([]);
-    expect(c.multipart(mp('QUEUE', { portNo: OFPP.ANY, queueId: 0xffffffff }), 'QUEUE')[0]?.stats).toEqual(
-      [],
-    );
-    expect(c.multipart(mp('QUEUE', { portNo: 1, queueId: 0xffffffff }), 'QUEUE')[0]?.stats).toEqual([]);
+    const q0 = { portNo: 1, queueId: 0, txBytes: 0n, txPackets: 0n, txErrors: 0n };
+    expect(
+      c.multipart(mp('QUEUE', { portNo: OFPP.ANY, queueId: 0xffffffff }), 'QUEUE')[0]?.stats,
+    ).toMatchObject([q0]);
+    expect(c.multipart(mp('QUEUE', { portNo: 1, queueId: 0 }), 'QUEUE')[0]?.stats).toMatchObject([q0]);
+    expect(c.error(mp('QUEUE', { portNo: 1, queueId: 1 })).names).toEqual(['QUEUE_OP_FAILED', 'BAD_QUEUE']);
   });
 });
