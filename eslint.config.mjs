@@ -43,7 +43,7 @@ export default tseslint.config(
   },
   {
     // Tests, benchmarks and bin shims may use real I/O (sockets, processes, files).
-    files: ['**/*.test.ts', '**/bench/**', '**/bin/**', '**/test/**', '**/vitest.config.ts'],
+    files: ['**/*.test.ts', '**/bench/**', '**/bin/**', '**/test/**', '**/vitest.config.ts', '**/vitest.*.config.ts'],
     rules: { '@nx/enforce-module-boundaries': 'off' },
   },
   {

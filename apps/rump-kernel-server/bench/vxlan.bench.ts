@@ -17,7 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { type BenchResult, formatReport } from '@rumpflow/bench';
 import { type Message, MessageFramer, decode, encode, flowModFrom, parseFlow } from '@rumpflow/openflow';
 import { O, RumpClient } from '@rumpflow/rumpclient';
-import { type ServerProcess, startServer, tempDir } from '../test/server-process.js';
+import { type ServiceProcess, spawnService } from '@rumpflow/test-tools';
+import { MAIN, tempDir } from '../test/server-process.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WINDOW = 64;
@@ -215,7 +216,7 @@ async function freePort(): Promise<number> {
 
 async function main(): Promise<void> {
   const tmp = tempDir('rks-vxlan-bench-');
-  const servers: ServerProcess[] = [];
+  const servers: ServiceProcess[] = [];
   let relay: ChildProcess | undefined;
   process.once('exit', () => {
     for (const s of servers) if (s.running) s.child.kill('SIGKILL');
@@ -242,8 +243,20 @@ async function main(): Promise<void> {
         ].join('\n'),
       );
       const sock = path.join(tmp.dir, `rump${i}.sock`);
-      const server = await startServer(['--rc', rc, `unix://${sock}`]);
-      console.error(`kernel ${i} up; installing ${flows} flows`);
+      // VXLAN_BENCH_PROFILE=DIR: each kernel writes a V8 CPU profile there when it stops
+      const profile = process.env.VXLAN_BENCH_PROFILE;
+      const server = await spawnService(MAIN, ['--rc', rc, `unix://${sock}`], {
+        name: 'rump-kernel-server',
+        env: {
+          RUMP_KERNEL_SERVER_ADMIN: '',
+          RUMP_KERNEL_SERVER_CONFIG: '',
+          RUMP_KERNEL_SERVER_LOG_LEVEL: 'info',
+          RUMP_KERNEL_SERVER_PRETTY: '',
+        },
+        nodeArgs: profile
+          ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, `--cpu-prof-name=kernel-${flows}.cpuprofile`]
+          : [],
+      }).ready();
       servers.push(server);
       const client = await RumpClient.connect(`unix://${sock}`, { program: 'bench', env: {} });
       const installMs = await installFlows(client, flows);

@@ -55,25 +55,32 @@ describe('rumpctl', () => {
     expect(lines.some((l) => l.endsWith('rumpctl'))).toBe(true);
     const f = capture();
     expect(await main(['fstat', '-p', String(sw.pid)], { RUMP_SERVER: url }, f.io)).toBe(0);
-    expect(f.out.join('')).toMatch(new RegExp(`switchd\\s+${sw.pid}\\s+0\\s+vnode\\s+rw\\s+0\\s+10\\s+/dev/null`));
+    expect(f.out.join('')).toMatch(
+      new RegExp(`switchd\\s+${sw.pid}\\s+0\\s+vnode\\s+rw\\s+0\\s+10\\s+/dev/null`),
+    );
     const j = capture();
     expect(await main(['fstat', '-p', String(sw.pid), '--json'], { RUMP_SERVER: url }, j.io)).toBe(0);
-    expect(JSON.parse(j.out.join(''))).toMatchObject([{ pid: sw.pid, program: 'switchd', fds: [{ fd: 0, name: '/dev/null' }] }]);
+    expect(JSON.parse(j.out.join(''))).toMatchObject([
+      { pid: sw.pid, program: 'switchd', fds: [{ fd: 0, name: '/dev/null' }] },
+    ]);
     sw.close();
   });
 
-  it('ktrace prints other clients\' syscalls as they complete, filtered by pid', async () => {
+  it("ktrace prints other clients' syscalls as they complete, filtered by pid", async () => {
     const x = await RumpClient.connect(url, { program: 'traced' });
     const c = capture();
     const ac = new AbortController();
     const run = main(['ktrace', '-p', String(x.pid)], { RUMP_SERVER: url }, c.io, ac.signal);
     // wait for rumpctl's tracer to be in place, then make a call to trace
-    while (![...kernel.processes.values()].some((p) => p.program === 'rumpctl' && p.fds.size === 1)) await new Promise((r) => setTimeout(r, 5));
+    while (![...kernel.processes.values()].some((p) => p.program === 'rumpctl' && p.fds.size === 1))
+      await new Promise((r) => setTimeout(r, 5));
     await x.getpid();
     while (c.out.length === 0) await new Promise((r) => setTimeout(r, 5));
     ac.abort();
     expect(await run).toBe(0);
-    expect(c.out.join('')).toMatch(new RegExp(`^\\s*${x.pid} traced\\s+getpid\\(\\) = ${x.pid}, 0  \\d+ ms\\n$`));
+    expect(c.out.join('')).toMatch(
+      new RegExp(`^\\s*${x.pid} traced\\s+getpid\\(\\) = ${x.pid}, 0  \\d+ ms\\n$`),
+    );
     x.close();
   });
 
@@ -114,14 +121,18 @@ describe('rumpctl', () => {
     expect(await main(['ps'], { RUMP_SERVER: authUrl, RUMP_AUTH_TOKEN: 'guess' }, wrong.io)).toBe(1);
     expect(wrong.err.join('')).toMatch(/EAUTH/);
     const missing = capture();
-    expect(await main(['--token-file', join(dir, 'nonesuch'), 'ps'], { RUMP_SERVER: authUrl }, missing.io)).toBe(2);
+    expect(
+      await main(['--token-file', join(dir, 'nonesuch'), 'ps'], { RUMP_SERVER: authUrl }, missing.io),
+    ).toBe(2);
     expect(missing.err.join('')).toMatch(/--token-file: .*ENOENT/);
   });
 
   it('says when the kernel left processes out of its list', async () => {
     // ten processes of 1000 fds: more than one /dev/kinfo snapshot holds
     const big = Array.from({ length: 10 }, (_, i) => authKernel.newProcess(`big${i}`));
-    for (const p of big) for (let i = 0; i < 1000; i++) await authKernel.syscall(p, SYSCALLS.open.number, ['/dev/null', O.RDWR, 0], new Interrupt());
+    for (const p of big)
+      for (let i = 0; i < 1000; i++)
+        await authKernel.syscall(p, SYSCALLS.open.number, ['/dev/null', O.RDWR, 0], new Interrupt());
     try {
       const c = capture();
       expect(await main(['ps'], { RUMP_SERVER: authUrl, RUMP_AUTH_TOKEN: TOKEN }, c.io)).toBe(0);
@@ -133,8 +144,16 @@ describe('rumpctl', () => {
   });
 
   it('formats trace lines like kdump', () => {
-    expect(formatTrace({ time: '', pid: 3, program: 'switchd', syscall: 'read', args: '4, 65536', errno: 'EAGAIN', durationMs: 0 })).toBe(
-      '    3 switchd      read(4, 65536) = -1 errno EAGAIN  0 ms',
-    );
+    expect(
+      formatTrace({
+        time: '',
+        pid: 3,
+        program: 'switchd',
+        syscall: 'read',
+        args: '4, 65536',
+        errno: 'EAGAIN',
+        durationMs: 0,
+      }),
+    ).toBe('    3 switchd      read(4, 65536) = -1 errno EAGAIN  0 ms');
   });
 });

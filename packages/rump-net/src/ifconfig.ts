@@ -17,6 +17,7 @@
 
 import { AF, Interrupt, type Kernel, type Process, SOCK } from '@rumpflow/rump-kernel';
 import {
+  ERRNO,
   IFBIF,
   IFF,
   IFIOCTL,
@@ -282,8 +283,6 @@ function errnoOf(e: unknown): number | undefined {
   return typeof n === 'number' ? n : undefined;
 }
 
-const EADDRNOTAVAIL = 49;
-
 /** A socket for interface ioctls, and typed calls on it. */
 class IfSocket {
   private constructor(
@@ -323,7 +322,7 @@ class IfSocket {
     try {
       return await this.call(name, arg, ifname, what);
     } catch (e) {
-      if (e instanceof IfconfigError && e.errno === EADDRNOTAVAIL) return undefined;
+      if (e instanceof IfconfigError && e.errno === ERRNO.EADDRNOTAVAIL) return undefined;
       throw e;
     }
   }
@@ -514,7 +513,7 @@ export async function runIfconfig(cmd: IfconfigCommand, sys: IfconfigSyscalls): 
             out += formatInterface(await describe(s, name));
           } catch (e) {
             // destroyed between the list and the look: not an error of the listing
-            if (e instanceof IfconfigError && e.errno === 6 /* ENXIO */) continue;
+            if (e instanceof IfconfigError && e.errno === ERRNO.ENXIO) continue;
             throw e;
           }
         }

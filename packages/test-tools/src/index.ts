@@ -1,3 +1,5 @@
 // @rumpflow/test-tools — helpers the packages' tests share (they do I/O). See README.md.
 export * from './pcap.js';
 export * from './tshark.js';
+export * from './netns.js';
+export * from './service-process.js';
