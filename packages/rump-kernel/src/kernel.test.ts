@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ERRNO, F, FD_CLOEXEC, O, SYSCALLS, type SyscallName, type Value } from '@rumpflow/sysproxy';
+import { ERRNO, F, FD_CLOEXEC, O, S_IF, SYSCALLS, type SyscallName, type Value } from '@rumpflow/sysproxy';
 import { KernelError } from './errors.js';
 import { Kernel, PID_MAX, type SyscallRecord } from './kernel.js';
 import { PIPE_BUF, PIPE_BUF_SIZE } from './pipe.js';
@@ -46,6 +46,17 @@ describe('Kernel syscalls', () => {
     expect(await call(k, p, 'open', ['/dev/null', O.WRONLY, 0])).toEqual([0]);
     expect(await errnoOf(call(k, p, 'open', ['/dev/nonesuch', O.RDONLY, 0]))).toBe('ENOENT');
     expect(await errnoOf(call(k, p, 'open', ['/etc/passwd', O.RDONLY, 0]))).toBe('ENOENT');
+  });
+
+  it('fstat: devices are character devices, a pipe a FIFO holding what is written to it', async () => {
+    const k = new Kernel();
+    const p = k.newProcess('test');
+    await call(k, p, 'open', ['/dev/zero', O.RDONLY, 0]);
+    const [, r, w] = (await call(k, p, 'pipe2', [0])) as number[];
+    await call(k, p, 'write', [w as number, text('hello')]);
+    expect(await call(k, p, '__fstat50', [0])).toEqual([0, [S_IF.CHR | 0o666, 1, 0, 0, 0, 0, 65536]]);
+    expect(await call(k, p, '__fstat50', [r as number])).toEqual([0, [S_IF.IFO | 0o666, 1, 0, 0, 0, 5, 65536]]);
+    expect(await errnoOf(call(k, p, '__fstat50', [9]))).toBe('EBADF');
   });
 
   it('gives errno for every misuse', async () => {

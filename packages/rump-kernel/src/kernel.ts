@@ -4,7 +4,7 @@
 // number of calls from any number of clients can be blocked at once.
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { ERRNO, F, FD_CLOEXEC, O, SYSCALLS, type SyscallName, type Value, checkShapes, syscallName } from '@rumpflow/sysproxy';
+import { ERRNO, F, FD_CLOEXEC, O, S_IF, SYSCALLS, type SyscallName, type Value, checkShapes, syscallName } from '@rumpflow/sysproxy';
 import { DeviceSwitch, nullDriver, zeroDriver } from './devices.js';
 import { KernelError } from './errors.js';
 import { kinfoDriver, ktraceDriver } from './kinfo.js';
@@ -330,6 +330,15 @@ const HANDLERS: Partial<Record<SyscallName, Handler>> = {
   },
 
   dup: (_k, p, [fd]) => [p.install(p.entry(int(fd as Value)).file.hold())],
+
+  // fstat(2): the file type from what the object is (devices are character devices, a
+  // kqueue reads as a FIFO as in BSD), a pipe's size is what it holds; one user owns all.
+  __fstat50: (_k, p, [fd]) => {
+    const obj = p.entry(int(fd as Value)).file.object;
+    const type = obj.kind === 'socket' ? S_IF.SOCK : obj.kind === 'pipe' || obj.kind === 'kqueue' ? S_IF.IFO : S_IF.CHR;
+    const size = obj.kind === 'pipe' ? obj.readiness().readable : 0;
+    return [0, [type | 0o666, 1, 0, 0, 0, size, 65536]];
+  },
 
   dup2: (_k, p, [from, to]) => {
     const f = int(from as Value);

@@ -24,6 +24,19 @@ export interface PollFd {
   readonly events: number;
 }
 
+/** What fstat(2) returns: struct stat's fields that the kernel fills in. */
+export interface RumpStat {
+  /** File type (S_IF.*) and permission bits. */
+  readonly mode: number;
+  readonly nlink: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly rdev: number;
+  /** Bytes: for a pipe, what it holds. */
+  readonly size: number;
+  readonly blksize: number;
+}
+
 export interface IoctlResult {
   readonly ret: number;
   /** The argument structure as the kernel left it (IOC_OUT), or null. */
@@ -121,6 +134,21 @@ export abstract class SyscallApi extends EventEmitter<RumpClientEvents> {
 
   async writev(fd: number, bufs: readonly Uint8Array[], opts?: CallOptions): Promise<number> {
     return int((await this.syscall('writev', [fd, [...bufs]], opts))[0]);
+  }
+
+  /** fstat(2) (NetBSD's __fstat50): the fields of struct stat the kernel fills in. */
+  async fstat(fd: number, opts?: CallOptions): Promise<RumpStat> {
+    const [, f] = await this.syscall('__fstat50', [fd], opts);
+    const [mode, nlink, uid, gid, rdev, size, blksize] = (f as Value[]).map(int) as number[];
+    return {
+      mode: mode ?? 0,
+      nlink: nlink ?? 0,
+      uid: uid ?? 0,
+      gid: gid ?? 0,
+      rdev: rdev ?? 0,
+      size: size ?? 0,
+      blksize: blksize ?? 0,
+    };
   }
 
   /** poll(2): revents for each of `fds`, in order; `timeoutMs` −1 waits forever. */

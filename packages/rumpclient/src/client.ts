@@ -69,6 +69,7 @@ export class RumpClient extends SyscallApi {
   /** Cuts a backoff wait short (close() while reconnecting). */
   private wake: (() => void) | undefined;
   private ended: Promise<void> | undefined;
+  private refd = true;
 
   private constructor(
     /** The server this client talks to. */
@@ -126,6 +127,23 @@ export class RumpClient extends SyscallApi {
 
   get closed(): boolean {
     return this.state === 'closed';
+  }
+
+  /**
+   * Whether the connection keeps Node's event loop alive (default yes). A library that lives
+   * as long as its program (rumphijack) unrefs it while no call is in flight, as a timer's
+   * unref(); the setting carries over to reconnected connections.
+   */
+  ref(): this {
+    this.refd = true;
+    this.conn.setRef(true);
+    return this;
+  }
+
+  unref(): this {
+    this.refd = false;
+    this.conn.setRef(false);
+    return this;
   }
 
   /** The server as a RUMP_SERVER URL. */
@@ -239,6 +257,7 @@ export class RumpClient extends SyscallApi {
       }
       this.conn = conn;
       this.state = 'connected';
+      conn.setRef(this.refd);
       this.watch(conn);
       const waiting = [...this.waiters];
       this.waiters.clear();

@@ -186,6 +186,12 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     });
   }
 
+  /** Whether the socket keeps Node's event loop alive (socket.ref()/unref()). */
+  setRef(ref: boolean): void {
+    if (ref) this.socket.ref();
+    else this.socket.unref();
+  }
+
   /** End the connection; pending calls reject with ENOTCONN. Resolves when the socket is closed. */
   close(): Promise<void> {
     this.fail(ERRNO.ENOTCONN, 'closed by the client');

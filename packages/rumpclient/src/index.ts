@@ -1,6 +1,13 @@
 // @rumpflow/rumpclient — the rump kernel's client library. See README.md.
 export { RumpClient, type ConnectOptions, type JoinOptions } from './client.js';
-export { SyscallApi, type CallOptions, type IoctlResult, type PollFd, type RumpClientEvents } from './api.js';
+export {
+  SyscallApi,
+  type CallOptions,
+  type IoctlResult,
+  type PollFd,
+  type RumpStat,
+  type RumpClientEvents,
+} from './api.js';
 export { CLIENT_MAX_FRAME, abortError } from './connection.js';
 export {
   type BackoffOptions,
@@ -20,6 +27,7 @@ export {
   NOTE,
   O,
   POLL,
+  S_IF,
   SyscallError,
   errnoName,
   type Kevent,
