@@ -117,6 +117,11 @@ export interface ActiveOptions {
 }
 
 export interface ActiveEvents {
+  /**
+   * A new connection, before its HELLO: listeners attached here see every message (a peer
+   * may send its first request in the same segment as its HELLO, before 'connection').
+   */
+  open: [conn: OfConnection];
   /** A new connection that has completed HELLO. */
   connection: [conn: OfConnection];
   /** The connection (or an attempt) ended; a retry follows. */
@@ -206,6 +211,7 @@ export class ActiveConnector extends EventEmitter<ActiveEvents> {
       ...this.opts.connection,
     });
     this.conn = conn;
+    this.emit('open', conn);
     conn.once('close', (reason) => {
       if (this.conn !== conn) return; // stopped: no retry
       this.conn = undefined;
