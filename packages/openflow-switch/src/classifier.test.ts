@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Match } from '@rumpflow/openflow';
 import { FlowKey, parseFrame } from '@rumpflow/packet';
 import { Classifier, type Rule } from './classifier.js';
-import { SLOTS, compileMatch, covers, keySlots, matches, overlaps } from './match.js';
+import { SLOTS, compileMatch, covers, keySlots, matches, overlaps, sameMatch } from './match.js';
 
 interface R extends Rule {
   id: number;
@@ -64,26 +64,35 @@ const arbPacket = fc
   .map((p) => packetSlots(p.inPort, p.dst, p.ipDst, p.tcpDst));
 
 describe('Classifier', () => {
-  it('finds what a linear scan finds, highest priority first', () => {
+  it('finds what a linear scan finds, highest priority first, through inserts and removals', () => {
     fc.assert(
-      fc.property(fc.array(arbMatch, { maxLength: 40 }), fc.array(arbPacket, { minLength: 1, maxLength: 20 }), fc.integer({ min: 0, max: 39 }), (ms, packets, drop) => {
-        const c = new Classifier<R>();
-        // distinct priorities, so the answer is unique
-        const rules: R[] = ms.map((m, i) => {
-          const match = compileMatch(m);
-          return { id: i, priority: (i * 7919) % 1000, match, value: match.value };
-        });
-        for (const r of rules) c.insert(r);
-        // removal keeps the structure right
-        const removed = rules[drop];
-        if (removed) c.remove(removed);
-        const live = rules.filter((r) => r !== removed);
-        expect(c.size).toBe(live.length);
-        for (const p of packets) {
-          const linear = live.filter((r) => matches(r.match, p)).sort((a, b) => b.priority - a.priority)[0];
-          expect(c.lookup(p)?.id).toBe(linear?.id);
-        }
-      }),
+      fc.property(
+        fc.array(arbMatch, { maxLength: 40 }),
+        fc.array(arbPacket, { minLength: 1, maxLength: 20 }),
+        fc.array(fc.boolean(), { maxLength: 40 }),
+        fc.boolean(),
+        (ms, packets, drops, fewPriorities) => {
+          const c = new Classifier<R>();
+          // distinct priorities (a unique answer), or few (rules with equal matches share an entry)
+          const rules: R[] = ms.map((m, i) => ({ id: i, priority: fewPriorities ? 10 * (1 + (i % 3)) + i / 100 : (i * 7919) % 1000, match: compileMatch(m) }));
+          for (const r of rules) c.insert(r);
+          // removal keeps the structure right (entries shrink, subtables go, maxima fall)
+          const removed = rules.filter((_, i) => drops[i] === true);
+          for (const r of removed) expect(c.remove(r)).toBe(true);
+          for (const r of removed) expect(c.remove(r)).toBe(false);
+          const live = rules.filter((r) => !removed.includes(r));
+          expect(c.size).toBe(live.length);
+          expect([...c.rules()].map((r) => r.id).sort((a, b) => a - b)).toEqual(live.map((r) => r.id));
+          for (const r of live) {
+            const same = live.filter((o) => sameMatch(o.match, r.match)).sort((a, b) => b.priority - a.priority);
+            expect(c.withMatch(r.match).map((o) => o.id)).toEqual(same.map((o) => o.id));
+          }
+          for (const p of packets) {
+            const linear = live.filter((r) => matches(r.match, p)).sort((a, b) => b.priority - a.priority)[0];
+            expect(c.lookup(p)?.id).toBe(linear?.id);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -92,7 +101,7 @@ describe('Classifier', () => {
     const c = new Classifier<R>();
     const rule = (id: number, priority: number, m: Match): R => {
       const match = compileMatch(m);
-      return { id, priority, match, value: match.value };
+      return { id, priority, match };
     };
     for (let i = 0; i < 100; i++) c.insert(rule(i, 10, [{ field: 'ETH_DST', value: `00:00:00:00:00:${i.toString(16).padStart(2, '0')}` }]));
     c.insert(rule(100, 5, [{ field: 'ETH_TYPE', value: 0x0800 }, { field: 'IPV4_DST', value: '10.0.0.0', mask: '255.0.0.0' }]));

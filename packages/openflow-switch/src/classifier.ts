@@ -7,38 +7,37 @@
 // there are distinct masks (few in practice: a learning switch uses one, prefix ACLs a handful).
 // Subtables are kept sorted by the highest priority they contain; a lookup visits them in that
 // order and stops as soon as the next subtable cannot hold anything better than the rule
-// already found. Inside a hash bucket rules are sorted by priority, and colliding values are
-// told apart by comparing masked slots. The lookup path allocates nothing: the caller passes
-// the packet's slots in a reused array, hashes are numbers, buckets are arrays.
+// already found. Only the slots a subtable's mask uses are hashed and compared.
+//
+// A subtable's hash table (int-map.ts) stores each distinct value inline, with its hash, in
+// one Int32Array: a probe reads one cache line of it, and a colliding value is rejected
+// there, without visiting a rule. An entry holds the rules with exactly that match: one rule,
+// or several of different priorities sorted highest first (a packet that reaches the entry
+// matches them all, so the first is the answer). The lookup path allocates nothing: the
+// caller passes the packet's slots in a reused array, hashes are int32 numbers.
 
-import { IntMap } from './int-map.js';
-import { type CompiledMatch, sameMatch } from './match.js';
+import { IntVectorMap } from './int-map.js';
+import type { CompiledMatch } from './match.js';
 
 export interface Rule {
   readonly match: CompiledMatch;
-  /** match.value again, on the rule itself: one object fewer to visit per probe. */
-  readonly value: readonly number[];
   readonly priority: number;
 }
 
-/** Does a packet match a rule of a subtable (whose used slots and mask it shares)? */
-function hit(value: readonly number[], used: Uint8Array, mask: Int32Array, slots: Uint32Array): boolean {
-  for (let i = 0; i < used.length; i++) {
-    if (((slots[used[i] as number] as number) & (mask[i] as number)) !== value[i]) return false;
-  }
-  return true;
-}
-
 class Subtable<T extends Rule> {
-  /** Rules by hash of their value: one rule alone, or several sorted by priority (highest first). */
-  readonly buckets = new IntMap<T | T[]>();
+  /** Rules by masked value: one rule alone, or several sorted by priority (highest first). */
+  readonly entries: IntVectorMap<T | T[]>;
   maxPriority = -1;
   size = 0;
+  /** How many rules have each priority: the maximum is kept without a scan on removal. */
+  readonly priorities = new Map<number, number>();
   constructor(
     readonly key: string,
     readonly mask: Int32Array,
     readonly used: Uint8Array,
-  ) {}
+  ) {
+    this.entries = new IntVectorMap<T | T[]>(used.length);
+  }
 }
 
 /** Hash of a packet's slots under a subtable's mask. */
@@ -48,7 +47,7 @@ function hashPacket(slots: Uint32Array, mask: Int32Array, used: Uint8Array): num
     h = Math.imul(h ^ ((slots[used[i] as number] as number) & (mask[i] as number)), 0x01000193);
     h ^= h >>> 15;
   }
-  return h | 0; // int32: a small integer to V8, so Map keys never allocate
+  return h | 0; // int32: a small integer to V8
 }
 
 /** Hash of a rule's (already masked) value: equal to hashPacket of the packets it matches. */
@@ -58,8 +57,10 @@ function hashValue(value: readonly number[]): number {
     h = Math.imul(h ^ (value[i] as number), 0x01000193);
     h ^= h >>> 15;
   }
-  return h | 0; // int32: a small integer to V8, so Map keys never allocate
+  return h | 0;
 }
+
+const NONE: readonly never[] = [];
 
 export class Classifier<T extends Rule> {
   private subtables: Subtable<T>[] = [];
@@ -83,19 +84,21 @@ export class Classifier<T extends Rule> {
       this.byMask.set(key, st);
       this.subtables.push(st);
     }
-    const h = hashValue(rule.match.value);
-    const b = st.buckets.get(h);
-    if (b === undefined) st.buckets.set(h, rule);
+    const value = rule.match.value;
+    const h = hashValue(value);
+    const b = st.entries.get(h, value);
+    if (b === undefined) st.entries.set(h, value, rule);
     else {
       const bucket = Array.isArray(b) ? b : [b];
       // keep buckets sorted by priority, highest first
       let i = 0;
       while (i < bucket.length && (bucket[i] as T).priority >= rule.priority) i++;
       bucket.splice(i, 0, rule);
-      if (bucket !== b) st.buckets.set(h, bucket);
+      if (bucket !== b) st.entries.set(h, value, bucket);
     }
     st.size++;
     this.count++;
+    st.priorities.set(rule.priority, (st.priorities.get(rule.priority) ?? 0) + 1);
     if (rule.priority > st.maxPriority) {
       st.maxPriority = rule.priority;
       this.sort();
@@ -105,26 +108,30 @@ export class Classifier<T extends Rule> {
   remove(rule: T): boolean {
     const st = this.byMask.get(rule.match.key);
     if (!st) return false;
-    const h = hashValue(rule.match.value);
-    const b = st.buckets.get(h);
+    const value = rule.match.value;
+    const h = hashValue(value);
+    const b = st.entries.get(h, value);
     if (b === undefined) return false;
     if (Array.isArray(b)) {
       const i = b.indexOf(rule);
       if (i < 0) return false;
       b.splice(i, 1);
-      if (b.length === 1) st.buckets.set(h, b[0] as T);
+      if (b.length === 1) st.entries.set(h, value, b[0] as T);
     } else {
       if (b !== rule) return false;
-      st.buckets.delete(h);
+      st.entries.delete(h, value);
     }
     st.size--;
     this.count--;
+    const left = (st.priorities.get(rule.priority) as number) - 1;
+    if (left > 0) st.priorities.set(rule.priority, left);
+    else st.priorities.delete(rule.priority);
     if (st.size === 0) {
       this.byMask.delete(st.key);
       this.subtables = this.subtables.filter((x) => x !== st);
-    } else if (rule.priority === st.maxPriority) {
+    } else if (left === 0 && rule.priority === st.maxPriority) {
       let max = -1;
-      for (const b of st.buckets.values()) max = Math.max(max, (Array.isArray(b) ? (b[0] as T) : b).priority);
+      for (const p of st.priorities.keys()) if (p > max) max = p;
       st.maxPriority = max;
       this.sort();
     }
@@ -138,20 +145,10 @@ export class Classifier<T extends Rule> {
     for (let i = 0; i < subs.length; i++) {
       const st = subs[i] as Subtable<T>;
       if (best !== undefined && st.maxPriority <= best.priority) break;
-      const bucket = st.buckets.get(hashPacket(slots, st.mask, st.used));
-      if (bucket === undefined) continue;
-      if (!Array.isArray(bucket)) {
-        if ((best === undefined || bucket.priority > best.priority) && hit(bucket.value, st.used, st.mask, slots)) best = bucket;
-        continue;
-      }
-      for (let j = 0; j < bucket.length; j++) {
-        const r = bucket[j] as T;
-        if (best !== undefined && r.priority <= best.priority) break;
-        if (hit(r.value, st.used, st.mask, slots)) {
-          best = r;
-          break;
-        }
-      }
+      const b = st.entries.getMasked(hashPacket(slots, st.mask, st.used), slots, st.used, st.mask);
+      if (b === undefined) continue;
+      const r = Array.isArray(b) ? (b[0] as T) : b;
+      if (best === undefined || r.priority > best.priority) best = r;
     }
     return best;
   }
@@ -159,21 +156,20 @@ export class Classifier<T extends Rule> {
   /** Every rule (for statistics and non-strict modifications). */
   *rules(): IterableIterator<T> {
     for (const st of this.subtables) {
-      for (const b of st.buckets.values()) {
+      for (const b of st.entries.values()) {
         if (Array.isArray(b)) yield* b;
         else yield b;
       }
     }
   }
 
-  /** Rules with exactly this match (any priority). */
-  withMatch(m: CompiledMatch): T[] {
+  /** Rules with exactly this match (any priority), highest priority first. */
+  withMatch(m: CompiledMatch): readonly T[] {
     const st = this.byMask.get(m.key);
-    if (!st) return [];
-    const b = st.buckets.get(hashValue(m.value));
-    if (b === undefined) return [];
-    if (!Array.isArray(b)) return sameMatch(b.match, m) ? [b] : [];
-    return b.filter((r) => sameMatch(r.match, m));
+    if (!st) return NONE;
+    const b = st.entries.get(hashValue(m.value), m.value);
+    if (b === undefined) return NONE;
+    return Array.isArray(b) ? b.slice() : [b];
   }
 
   private sort(): void {

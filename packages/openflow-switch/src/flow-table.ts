@@ -17,13 +17,12 @@ import {
   OFPET,
 } from '@rumpflow/openflow';
 import { Classifier } from './classifier.js';
+import { InstructionPool } from './instruction-pool.js';
 import { type CompiledMatch, compileMatch, covers, overlaps } from './match.js';
 
 export interface FlowEntry {
   readonly tableId: number;
   readonly match: CompiledMatch;
-  /** match.value, kept on the entry for the classifier's probe. */
-  readonly value: readonly number[];
   /** The match as the controller gave it (for statistics). */
   readonly oxms: Match;
   readonly priority: number;
@@ -116,6 +115,8 @@ export class FlowTables {
   readonly tables: FlowTable[];
   /** Entries with a timeout, so expiry does not scan every flow. */
   private readonly timed = new Set<FlowEntry>();
+  /** Equal instruction lists of different entries share one instance. */
+  private readonly instructionPool = new InstructionPool();
 
   constructor(
     nTables: number,
@@ -176,22 +177,22 @@ export class FlowTables {
     if (!replaced && t.activeCount >= t.maxEntries) throw flowModFailed('TABLE_FULL', `table ${t.tableId} holds ${t.maxEntries} entries`);
     const now = this.now();
     const keep = replaced && (fm.flags & OFPFF.RESET_COUNTS) === 0;
+    // the fields a packet touches first, so they share the object's first cache line
     const entry: FlowEntry = {
-      tableId: fm.tableId,
-      match,
-      value: match.value,
-      oxms: fm.match,
       priority: fm.priority,
+      compiled: undefined,
       cookie: fm.cookie,
+      packetCount: keep ? (replaced as FlowEntry).packetCount : 0,
+      byteCount: keep ? (replaced as FlowEntry).byteCount : 0,
+      lastUsed: now,
+      match,
+      tableId: fm.tableId,
+      oxms: fm.match,
       flags: fm.flags,
       idleTimeout: fm.idleTimeout,
       hardTimeout: fm.hardTimeout,
-      instructions: fm.instructions,
-      compiled: undefined,
-      packetCount: keep ? (replaced as FlowEntry).packetCount : 0,
-      byteCount: keep ? (replaced as FlowEntry).byteCount : 0,
+      instructions: this.instructionPool.intern(fm.instructions),
       installedAt: now,
-      lastUsed: now,
     };
     if (replaced) this.unlink(replaced);
     t.classifier.insert(entry);
@@ -209,9 +210,10 @@ export class FlowTables {
     const targets = strict
       ? [...t.classifier.withMatch(match)].filter((e) => e.priority === fm.priority)
       : [...t.classifier.rules()].filter((e) => covers(match, e.match));
+    const instructions = this.instructionPool.intern(fm.instructions);
     for (const e of targets) {
       if (!this.cookieOk(e, fm)) continue;
-      e.instructions = fm.instructions;
+      e.instructions = instructions;
       e.compiled = undefined;
       if ((fm.flags & OFPFF.RESET_COUNTS) !== 0) {
         e.packetCount = 0;

@@ -642,8 +642,19 @@ export function variant<N extends string, S extends Spec>(
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
+/** Character codes of a byte's two lower-case hex digits: high digit at 2n, low at 2n + 1. */
+const HEX_CODES = Uint8Array.from({ length: 512 }, (_, i) => HEX[i >> 1]!.charCodeAt(i & 1));
+
+const hi = (b: Uint8Array, p: number): number => HEX_CODES[2 * b[p]!]!;
+const lo = (b: Uint8Array, p: number): number => HEX_CODES[2 * b[p]! + 1]!;
+
+/** "aa:bb:cc:dd:ee:ff", built as one flat string (decoders make many; flow entries keep them). */
 export function macStr(b: Uint8Array, p: number): string {
-  return `${HEX[b[p]!]}:${HEX[b[p + 1]!]}:${HEX[b[p + 2]!]}:${HEX[b[p + 3]!]}:${HEX[b[p + 4]!]}:${HEX[b[p + 5]!]}`;
+  // prettier-ignore
+  return String.fromCharCode(
+    hi(b, p), lo(b, p), 58, hi(b, p + 1), lo(b, p + 1), 58, hi(b, p + 2), lo(b, p + 2), 58,
+    hi(b, p + 3), lo(b, p + 3), 58, hi(b, p + 4), lo(b, p + 4), 58, hi(b, p + 5), lo(b, p + 5),
+  );
 }
 
 function hexDigit(c: number): number {

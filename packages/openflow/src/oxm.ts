@@ -282,6 +282,16 @@ export function oxmValueBytes<N extends OxmFieldName>(field: N, value: OxmValue<
   return b;
 }
 
+/**
+ * Write a basic field's value (or mask) at the start of `out` (at least 16 bytes; `dv` a
+ * DataView of it) and return its width: oxmValueBytes without allocating, for validation.
+ */
+export function oxmValueInto<N extends OxmFieldName>(field: N, value: OxmValue<N>, out: Uint8Array, dv: DataView): number {
+  const d = oxmInfo(field);
+  (WRITE[d.kind] as Write)(out, dv, 0, value as never, field);
+  return d.bytes;
+}
+
 const BY_ID_READ: Read[] = OXM_BY_ID.map((d) => READ[d.kind]);
 const BY_ID_WRITE: Write[] = OXM_BY_ID.map((d) => WRITE[d.kind]);
 

@@ -11,7 +11,7 @@ import { ETH_TYPE, OFPFC, OFPG, OFPGT, OFPM, OFPMF, OFPP, OFPTT, OFPVID } from '
 import { type CodeName as Code, ERROR_DATA_LEN, type ErrorTypeName, OFPET, OfpError, errorCode } from './errors.js';
 import { rawOf } from './layout.js';
 import { type FlowMod, type Message, encode } from './messages.js';
-import { type Match, type Oxm, type OxmBasic, type OxmFieldName, type OXM_FIELDS, type Prereq, oxm, oxmInfo, oxmValueBytes } from './oxm.js';
+import { type Match, type Oxm, type OxmBasic, type OxmFieldName, type OXM_FIELDS, type Prereq, oxm, oxmInfo, oxmValueInto } from './oxm.js';
 
 class Invalid {
   constructor(
@@ -88,6 +88,12 @@ function portName(p: number): string {
   return e ? e[0] : String(p);
 }
 
+// Scratch space for a masked field's value and mask bytes (the widest field is 16 bytes).
+const valueBytes = new Uint8Array(16);
+const valueView = new DataView(valueBytes.buffer);
+const maskBytes = new Uint8Array(16);
+const maskView = new DataView(maskBytes.buffer);
+
 /** Check an OXM match: masks, widths, wildcards, duplicates, prerequisites. */
 function checkMatch(match: Match): Invalid | undefined {
   const seen = new Map<string, OxmBasic>();
@@ -99,10 +105,10 @@ function checkMatch(match: Match): Invalid | undefined {
     if (o.mask !== undefined && !info.maskable) return bad('BAD_MATCH', 'BAD_MASK', `${o.field} cannot be masked`);
     if (!fitsWidth(o, info.bits)) return bad('BAD_MATCH', 'BAD_VALUE', `${o.field} value wider than ${info.bits} bits`);
     if (o.mask !== undefined) {
-      const v = oxmValueBytes(o.field, o.value);
-      const k = oxmValueBytes(o.field, o.mask);
-      for (let i = 0; i < v.length; i++) {
-        if ((v[i]! & ~k[i]!) !== 0) return bad('BAD_MATCH', 'BAD_WILDCARDS', `${o.field} value has bits outside its mask`);
+      const n = oxmValueInto(o.field, o.value, valueBytes, valueView);
+      oxmValueInto(o.field, o.mask, maskBytes, maskView);
+      for (let i = 0; i < n; i++) {
+        if ((valueBytes[i]! & ~maskBytes[i]!) !== 0) return bad('BAD_MATCH', 'BAD_WILDCARDS', `${o.field} value has bits outside its mask`);
       }
     }
   }
