@@ -13,6 +13,7 @@ import {
   OFPC_FRAG,
   OFPCR_ROLE,
   OFPFC,
+  OFPG,
   OFPP,
   OFPTT,
   type Message,
@@ -25,7 +26,7 @@ import type { Channel } from './channel.js';
 import type { Datapath } from './datapath.js';
 import type { Packet } from './packet-context.js';
 import { PORT_CONFIG_BITS } from './ports.js';
-import { handleMultipart } from './stats.js';
+import { checkFlowStatsFit, handleMultipart } from './stats.js';
 
 /** OFPC_* capabilities this switch reports: flow, table, port, group and queue statistics. */
 export const CAPABILITIES =
@@ -175,6 +176,24 @@ function flowMod(dp: Datapath, m: MessageOf<'FLOW_MOD'>): void {
     checkMatch(m.match) ??
     (adds ? (checkInstructions(m.instructions, dp) ?? checkConsistency(m.match, m.instructions)) : undefined);
   if (bad) throw bad;
+  if (adds) {
+    // ADD writes the FLOW_MOD's match; MODIFY keeps each entry's own (a superset of those it changes)
+    const tooBig = checkFlowStatsFit(m.instructions, () =>
+      m.command === OFPFC.ADD
+        ? [m.match]
+        : dp.flows
+            .select({
+              tableId: m.tableId,
+              match: m.match,
+              outPort: OFPP.ANY,
+              outGroup: OFPG.ANY,
+              cookie: m.cookie,
+              cookieMask: m.cookieMask,
+            })
+            .map((e) => e.oxms),
+    );
+    if (tooBig) throw tooBig;
+  }
   dp.flowRemoved(dp.flows.apply(m));
   // A buffer_id makes ADD/MODIFY "a FLOW_MOD then a PACKET_OUT to OFPP_TABLE" (1.3.5 section
   // 7.3.4.2): the entry is in place first, then the buffered packet runs through the tables.

@@ -41,6 +41,7 @@ import {
   OFPPS,
   OFPTT,
   type OfpError,
+  groupDesc as groupDescCodec,
   ofpError,
 } from '@rumpflow/openflow';
 import type { FlowKey } from '@rumpflow/packet';
@@ -52,7 +53,7 @@ import type { SwitchPort } from './ports.js';
 export interface GroupLimits {
   /** Groups of each type (GROUP_FEATURES max_groups), default 4096. */
   readonly maxGroups?: number;
-  /** Buckets per group, default 64. */
+  /** Buckets per group, 1..4092, default 64. */
   readonly maxBuckets?: number;
   /** Groups in a chain (a group forwarding to or watching a group...), default 4. */
   readonly maxChainDepth?: number;
@@ -62,6 +63,9 @@ export interface GroupLimits {
 export interface GroupHost extends ActionHost {
   port(portNo: number): SwitchPort | undefined;
 }
+
+/** Most buckets a GROUP stats reply of one group can carry: (65535 - 16 - 40) / 16. */
+const MAX_BUCKETS = 4092;
 
 class GroupBucket {
   readonly weight: number;
@@ -195,6 +199,9 @@ export class GroupTable {
     this.maxGroups = limits.maxGroups ?? 4096;
     this.maxBuckets = limits.maxBuckets ?? 64;
     this.maxChainDepth = limits.maxChainDepth ?? 4;
+    // a GROUP stats entry (40 bytes and 16 a bucket) must fit in one multipart reply
+    if (!Number.isInteger(this.maxBuckets) || this.maxBuckets < 1 || this.maxBuckets > MAX_BUCKETS)
+      throw new RangeError(`group limits: maxBuckets 1..${MAX_BUCKETS}`);
   }
 
   get size(): number {
@@ -260,6 +267,14 @@ export class GroupTable {
     }
     if (m.buckets.length > this.maxBuckets)
       throw ofpError('GROUP_MOD_FAILED', 'OUT_OF_BUCKETS', `at most ${this.maxBuckets} buckets per group`);
+    // its GROUP_DESC entry must fit in one multipart reply (16 bytes of headers)
+    const descLen = groupDescCodec.size({ groupType: m.groupType, groupId: id, buckets: m.buckets });
+    if (descLen > 0xffff - 16)
+      throw ofpError(
+        'BAD_REQUEST',
+        'BAD_LEN',
+        `the group would take ${descLen} bytes in a GROUP_DESC reply: at most ${0xffff - 16}`,
+      );
     const buckets = m.buckets.map((b, i) => new GroupBucket(b, i));
     for (const b of buckets) this.checkBucket(id, m.groupType, b, checkActions);
     // Cycles and chain length, over forwarding and watch references alike.
@@ -434,8 +449,12 @@ export class GroupTable {
   private run(b: GroupBucket, pkt: Packet, bytes: number, host: GroupHost): void {
     b.packetCount++;
     b.byteCount += bytes;
+    // A PACKET_IN from a bucket has no flow entry to name: cookie all ones (1.3.5 section 7.4.1).
+    const detached = pkt.detached;
+    pkt.detached = true;
     if (b.mutates) host.executeOnCopy(pkt, b.actions);
     else executeList(b.actions, pkt, host);
+    pkt.detached = detached;
   }
 
   // -------------------------------------------------------------------------------------

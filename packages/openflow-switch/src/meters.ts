@@ -45,7 +45,7 @@ import type { Packet } from './packet-context.js';
 export interface MeterLimits {
   /** Meters (METER_FEATURES max_meter), default 4096. */
   readonly maxMeters?: number;
-  /** Bands per meter, default 8. */
+  /** Bands per meter, 1..255, default 8. */
   readonly maxBands?: number;
 }
 
@@ -145,6 +145,9 @@ export class MeterTable {
   ) {
     this.maxMeters = limits.maxMeters ?? 4096;
     this.maxBands = limits.maxBands ?? 8;
+    // METER_FEATURES max_bands is 8 bits; and a METER stats entry of more bands would not fit in a reply
+    if (!Number.isInteger(this.maxBands) || this.maxBands < 1 || this.maxBands > 255)
+      throw new RangeError('meter limits: maxBands 1..255');
   }
 
   get size(): number {

@@ -18,6 +18,9 @@
 import {
   type Codec,
   type FlowStats,
+  type Instruction,
+  type Match,
+  type OfpError,
   OFPMPF_MORE,
   OFPP,
   OFPQ_ALL,
@@ -48,6 +51,67 @@ import { featuresOf } from './table-features.js';
 
 /** OpenFlow header plus multipart header. */
 const MP_HEADER = 16;
+/**
+ * The largest entry a multipart reply can carry: a reply of that one entry is 65535 bytes. A
+ * FLOW_MOD or GROUP_MOD close to the message limit stores an entry bigger than this (a flow
+ * stats entry is 16 bytes longer than its FLOW_MOD, a group desc 8 longer than its GROUP_MOD
+ * less its header): those are refused at installation (control.ts, groups.ts), since their
+ * statistics could never be sent.
+ */
+export const MAX_REPLY_ENTRY = 0xffff - MP_HEADER;
+/** More than any match can take (validate() refuses a field twice; every field with a mask is under 600 bytes). */
+const MATCH_BOUND = 1024;
+
+/** Bytes of a FLOW stats entry with this match and these instructions. */
+function flowStatsSize(match: Match, instructions: readonly Instruction[]): number {
+  return flowStats.size({
+    tableId: 0,
+    durationSec: 0,
+    durationNsec: 0,
+    priority: 0,
+    idleTimeout: 0,
+    hardTimeout: 0,
+    flags: 0,
+    cookie: 0n,
+    packetCount: 0n,
+    byteCount: 0n,
+    match,
+    instructions: [...instructions],
+  });
+}
+
+/**
+ * BAD_REQUEST/BAD_LEN when an entry installed or modified by this FLOW_MOD could not be
+ * reported in a FLOW stats reply. `matches` lists the matches of the entries it would write
+ * (only asked for when the instructions are big enough for it to matter).
+ */
+export function checkFlowStatsFit(
+  instructions: readonly Instruction[],
+  matches: () => readonly Match[],
+): OfpError | undefined {
+  // Cheap first: up to 1024 standard actions (at most 24 bytes each; experimenter actions and
+  // fields excepted) are far below the limit.
+  let actions = 0;
+  for (const i of instructions) {
+    if (i.type === 'EXPERIMENTER') actions = Infinity;
+    else if (i.type === 'APPLY_ACTIONS' || i.type === 'WRITE_ACTIONS')
+      for (const a of i.actions)
+        actions +=
+          a.type === 'EXPERIMENTER' || (a.type === 'SET_FIELD' && a.field.field === 'OPAQUE') ? Infinity : 1;
+  }
+  if (actions <= 1024) return undefined;
+  if (flowStatsSize([], instructions) + MATCH_BOUND <= MAX_REPLY_ENTRY) return undefined;
+  for (const match of matches()) {
+    const n = flowStatsSize(match, instructions);
+    if (n > MAX_REPLY_ENTRY)
+      return ofpError(
+        'BAD_REQUEST',
+        'BAD_LEN',
+        `the flow entry would take ${n} bytes in a FLOW stats reply: at most ${MAX_REPLY_ENTRY}`,
+      );
+  }
+  return undefined;
+}
 const ALL_ONES = 0xffffffffffffffffn;
 
 type ReplyOf<P extends MultipartReply['mpType']> = Extract<MultipartReply, { mpType: P }>;
@@ -75,6 +139,8 @@ function split<T>(
   let size = MP_HEADER;
   for (const e of entries) {
     const n = codec.size(e);
+    // Refused at installation (MAX_REPLY_ENTRY); never let one reach encode(), which would throw.
+    if (n > MAX_REPLY_ENTRY) continue;
     if (part.length > 0 && size + n > dp.maxReplyLen) {
       ch.sendMessage(make(part, OFPMPF_MORE) as MultipartReply, xid);
       part = [];
