@@ -8,3 +8,4 @@ export * from './build.js';
 export * from './rewrite.js';
 export * from './encap.js';
 export * from './ttl.js';
+export * from './host-stack.js';

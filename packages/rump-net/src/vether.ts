@@ -5,26 +5,24 @@
 // switch count as input (ipackets), the stack's answers as output (opackets). Frames for
 // other hosts are counted in iqdrops unless the interface is PROMISC (then just ignored).
 
-import { ETH_TYPE } from '@rumpflow/openflow';
 import {
   FlowKey,
-  IPPROTO,
-  buildArp,
-  buildIcmpEcho,
-  ipv4ToString,
+  type HostAddress,
+  answerFrame,
+  hostAddress,
   macFromString,
-  macToString,
   parseFrame,
 } from '@rumpflow/packet';
 import { IFF } from '@rumpflow/sysproxy';
 import { Interface } from './ifnet.js';
 
 const BROADCAST = 0xffffffffffff;
-const ICMP_ECHO_REQUEST = 8;
 
 export class VetherInterface extends Interface {
   private readonly key = new FlowKey();
   private readonly macNum: number;
+  /** The stack's addresses, remade when `inet` changes. */
+  private self: HostAddress | undefined;
 
   constructor(name: string, mac: string) {
     super(name, 'vether', mac);
@@ -61,51 +59,12 @@ export class VetherInterface extends Interface {
     if (reply) this.output(reply);
   }
 
-  /** What the host stack answers to a frame, if anything. */
+  /** What the host stack answers to a frame, if anything (packages/packet's host stack). */
   private answer(frame: Uint8Array, k: FlowKey): Uint8Array | undefined {
     const a = this.address;
     if (!a) return undefined;
-    const mine = a.addr;
-    if (k.ethType === ETH_TYPE.ARP && k.arpOp === 1 && ipv4ToString(k.arpTpa) === mine) {
-      return buildArp({
-        op: 'reply',
-        srcMac: this.mac,
-        dstMac: macToString(k.arpSha),
-        sha: this.mac,
-        spa: mine,
-        tha: macToString(k.arpSha),
-        tpa: ipv4ToString(k.arpSpa),
-      });
-    }
-    if (
-      k.ethType === ETH_TYPE.IPV4 &&
-      k.ipProto === IPPROTO.ICMP &&
-      k.icmpType === ICMP_ECHO_REQUEST &&
-      k.icmpCode === 0 &&
-      k.ethDst === this.macNum &&
-      ipv4ToString(k.ipv4Dst) === mine &&
-      k.l4Off >= 0 &&
-      frame.length >= k.l4Off + 8
-    ) {
-      const l4 = k.l4Off;
-      const id = ((frame[l4 + 4] as number) << 8) | (frame[l4 + 5] as number);
-      const seq = ((frame[l4 + 6] as number) << 8) | (frame[l4 + 7] as number);
-      // The IPv4 total length bounds the echo data (the frame may carry Ethernet padding).
-      const l3 = k.l3Off;
-      const total = ((frame[l3 + 2] as number) << 8) | (frame[l3 + 3] as number);
-      const end = Math.min(frame.length, l3 + total);
-      return buildIcmpEcho({
-        type: 'reply',
-        srcMac: this.mac,
-        dstMac: macToString(k.ethSrc),
-        src: mine,
-        dst: ipv4ToString(k.ipv4Src),
-        id,
-        seq,
-        payload: frame.slice(l4 + 8, Math.max(l4 + 8, end)),
-      });
-    }
-    return undefined;
+    if (this.self?.ip !== a.addr || this.self.mac !== this.mac) this.self = hostAddress(this.mac, a.addr);
+    return answerFrame(frame, k, this.self);
   }
 
   /** A frame from the host stack onto the wire. */
