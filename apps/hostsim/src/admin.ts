@@ -1,7 +1,7 @@
 // hostsim's admin routes (/v1/stats) and Prometheus metrics, both read from the host's
 // counters when asked (nothing is copied per packet).
 
-import { Gauge, type Registry, type RoutesPlugin } from '@rumpflow/service';
+import { Gauge, type Registry, type RoutesPlugin, scrapedGauge } from '@rumpflow/service';
 import type { Host } from './host.js';
 import type { VxlanPort } from './vxlan-port.js';
 
@@ -121,15 +121,9 @@ export function hostMetrics(registry: Registry, host: Host, port: VxlanPort): vo
       }
     },
   });
+  // totals the host keeps, exposed as gauges
   const total = (name: string, help: string, value: () => number) =>
-    new Gauge({
-      name,
-      help,
-      registers,
-      collect() {
-        this.set(value());
-      },
-    });
+    scrapedGauge(registry, name, help, value);
   total('hostsim_frames_in_total', 'Frames received from the wire', () => host.counters.framesIn);
   total('hostsim_frames_out_total', 'Frames sent on the wire', () => host.counters.framesOut);
   total(

@@ -9,16 +9,15 @@
 // the baseline's p50, and pipelined null-syscall throughput over Unix at least half the
 // baseline's.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type BenchResult, formatReport } from '@rumpflow/bench';
 import { O, RumpClient } from '@rumpflow/rumpclient';
 import { encodeFrame, syscallOk, syscallRequest } from '@rumpflow/sysproxy';
 import { type ServerProcess, startServer, tempDir } from '../test/server-process.js';
+import { startBaseline } from './baseline-process.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const IN_FLIGHT = 64;
 const WARMUP_MS = 300;
 /** Time each latency case is sampled, over ROUNDS turns. */
@@ -165,20 +164,9 @@ class BareClient {
   }
 }
 
-function startEcho(sock: string): Promise<{ child: ChildProcess; tcpPort: number }> {
-  const child = spawn(process.execPath, [path.join(HERE, 'echo-server.mjs'), sock], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (d: string) => {
-      out += d;
-      const m = /ready (\d+)\n/.exec(out);
-      if (m) resolve({ child, tcpPort: Number(m[1]) });
-    });
-    child.once('exit', (code) => reject(new Error(`echo server exited (${code}) before ready`)));
-  });
+async function startEcho(sock: string): Promise<{ child: ChildProcess; tcpPort: number }> {
+  const { child, port } = await startBaseline('echo-server.mjs', [sock], 'echo server');
+  return { child, tcpPort: port };
 }
 
 const us = (n: number): string => n.toFixed(1).padStart(9);

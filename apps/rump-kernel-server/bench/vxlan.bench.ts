@@ -9,18 +9,17 @@
 // rate is what the path sustains without loss; a datagram that never arrives frees its slot
 // after LOSS_MS and is counted as lost.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type BenchResult, formatReport } from '@rumpflow/bench';
 import { type Message, MessageFramer, decode, encode, flowModFrom, parseFlow } from '@rumpflow/openflow';
 import { O, RumpClient } from '@rumpflow/rumpclient';
 import { type ServiceProcess, spawnService } from '@rumpflow/test-tools';
 import { MAIN, tempDir } from '../test/server-process.js';
+import { startBaseline } from './baseline-process.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WINDOW = 64;
 const LOSS_MS = 50;
 const WARMUP_MS = 1000;
@@ -192,19 +191,7 @@ async function installFlows(client: RumpClient, n: number): Promise<number> {
 }
 
 function startRelay(toPort: number): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [path.join(HERE, 'udp-relay.mjs'), String(toPort)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (d: string) => {
-      out += d;
-      const m = /ready (\d+)\n/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-    child.once('exit', (code) => reject(new Error(`relay exited (${code}) before ready`)));
-  });
+  return startBaseline('udp-relay.mjs', [String(toPort)], 'relay');
 }
 
 async function freePort(): Promise<number> {

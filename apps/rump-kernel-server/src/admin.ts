@@ -1,7 +1,7 @@
 // The kernel's admin API: metrics, /v1/procs (what NetBSD's fstat shows) and the /v1/ktrace
 // stream of completed syscalls, filterable by pid and syscall.
 
-import { Counter, Gauge, type Registry, type RoutesPlugin } from '@rumpflow/service';
+import { Counter, type Registry, type RoutesPlugin, scrapedCounter, scrapedGauge } from '@rumpflow/service';
 import { type Kernel, type RumpServer, type Session, type TraceFilter, kqueueRegistrations, listProcesses, traceEvent, traceMatches } from '@rumpflow/rump-kernel';
 import { SYSCALLS, errnoName } from '@rumpflow/sysproxy';
 
@@ -16,29 +16,8 @@ const sumOver = (sessions: Iterable<Session>, f: (s: Session) => number): number
 
 export function kernelMetrics(kernel: Kernel, server: RumpServer, registers: Registry): void {
   const reg = [registers];
-  const gauge = (name: string, help: string, value: () => number) =>
-    new Gauge({
-      name,
-      help,
-      registers: reg,
-      collect() {
-        this.set(value());
-      },
-    });
-  /** A counter read from a total that only grows (the server's totals): it advances by the difference at each scrape. */
-  const counter = (name: string, help: string, total: () => number) => {
-    let seen = 0;
-    return new Counter({
-      name,
-      help,
-      registers: reg,
-      collect() {
-        const now = total();
-        if (now > seen) this.inc(now - seen);
-        seen = Math.max(seen, now);
-      },
-    });
-  };
+  const gauge = (name: string, help: string, value: () => number) => scrapedGauge(registers, name, help, value);
+  const counter = (name: string, help: string, total: () => number) => scrapedCounter(registers, name, help, total);
   gauge('rumpkernel_processes', 'Processes in the kernel', () => kernel.processes.size);
   gauge('rumpkernel_fds', 'Open fds over all processes', () => [...kernel.processes.values()].reduce((n, p) => n + p.fds.size, 0));
   gauge('rumpkernel_calls_in_flight', 'Syscalls in progress or blocked', () => sumOver(server.sessions, (s) => s.callsInFlight));

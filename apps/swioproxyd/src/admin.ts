@@ -1,33 +1,14 @@
 // swioproxyd's admin API: metrics read from the proxy at each scrape, and /v1/connections.
 
-import { Counter, Gauge, type Registry, type RoutesPlugin } from '@rumpflow/service';
+import { Counter, type Registry, type RoutesPlugin, scrapedCounter, scrapedGauge } from '@rumpflow/service';
 import type { ProxyTotals, SwitchProxy } from '@rumpflow/swioproxy';
 
 export function proxyMetrics(proxy: SwitchProxy, registry: Registry): void {
   const registers = [registry];
   const gauge = (name: string, help: string, value: () => number) =>
-    new Gauge({
-      name,
-      help,
-      registers,
-      collect() {
-        this.set(value());
-      },
-    });
-  /** A counter that follows a total which only grows. */
-  const counter = (name: string, help: string, total: () => number) => {
-    let seen = 0;
-    return new Counter({
-      name,
-      help,
-      registers,
-      collect() {
-        const now = total();
-        if (now > seen) this.inc(now - seen);
-        seen = Math.max(seen, now);
-      },
-    });
-  };
+    scrapedGauge(registry, name, help, value);
+  const counter = (name: string, help: string, total: () => number) =>
+    scrapedCounter(registry, name, help, total);
   /** A counter with a direction label over two totals. */
   const both = (name: string, help: string, toDevice: keyof ProxyTotals, toClient: keyof ProxyTotals) => {
     const seen = { to_device: 0, to_client: 0 };

@@ -6,13 +6,14 @@
 // Requires ovs-ofctl (`apt-get install -y openvswitch-switch`); without it the suite is
 // skipped, loudly.
 
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Datapath } from '../src/index.js';
 import { mac, udp } from './harness.js';
 import { buildUdp } from '@rumpflow/packet';
+import { requireOvsOfctl } from '@rumpflow/test-tools';
 
 /** A UDP frame from port 1's host to `dstPort`, flow `i`. */
 const udpTo = (dstPort: number, i: number, len = 0) =>
@@ -28,27 +29,10 @@ const udpTo = (dstPort: number, i: number, len = 0) =>
 
 const run = promisify(execFile);
 
-function ofctlVersion(): string | undefined {
-  const r = spawnSync('ovs-ofctl', ['--version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) return undefined;
-  return r.stdout.split('\n')[0];
-}
-
-const OFCTL = ofctlVersion();
-if (OFCTL === undefined) {
-  console.warn(
-    [
-      '',
-      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
-      '!! openflow-switch/test/ovs-ofctl.test.ts SKIPPED: `ovs-ofctl` is not installed, so the',
-      "!! switch's FEATURES, PORT_DESC, TABLE_FEATURES and flow handling are NOT being checked",
-      '!! against a real OpenFlow peer. Install it with:',
-      '!!   DEBIAN_FRONTEND=noninteractive apt-get install -y openvswitch-switch',
-      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
-      '',
-    ].join('\n'),
-  );
-}
+const OFCTL = requireOvsOfctl('openflow-switch/test/ovs-ofctl.test.ts', [
+  "the switch's FEATURES, PORT_DESC, TABLE_FEATURES and flow handling are NOT being checked",
+  'against a real OpenFlow peer.',
+]);
 
 describe.skipIf(OFCTL === undefined)(`ovs-ofctl (${OFCTL ?? 'absent'}) against the switch`, () => {
   let server: Server;

@@ -57,6 +57,20 @@ function int(v: Value | undefined): number {
   return typeof v === 'bigint' ? Number(v) : (v as number);
 }
 
+/** The RumpStat in the reply of __fstat50 (its second value: struct stat's fields, in order). */
+export function rumpStat(fields: Value | undefined): RumpStat {
+  const [mode, nlink, uid, gid, rdev, size, blksize] = (fields as Value[]).map(int) as number[];
+  return {
+    mode: mode ?? 0,
+    nlink: nlink ?? 0,
+    uid: uid ?? 0,
+    gid: gid ?? 0,
+    rdev: rdev ?? 0,
+    size: size ?? 0,
+    blksize: blksize ?? 0,
+  };
+}
+
 export abstract class SyscallApi extends EventEmitter<RumpClientEvents> {
   /**
    * Any syscall of the table by its NetBSD name, with the argument values the protocol
@@ -139,16 +153,7 @@ export abstract class SyscallApi extends EventEmitter<RumpClientEvents> {
   /** fstat(2) (NetBSD's __fstat50): the fields of struct stat the kernel fills in. */
   async fstat(fd: number, opts?: CallOptions): Promise<RumpStat> {
     const [, f] = await this.syscall('__fstat50', [fd], opts);
-    const [mode, nlink, uid, gid, rdev, size, blksize] = (f as Value[]).map(int) as number[];
-    return {
-      mode: mode ?? 0,
-      nlink: nlink ?? 0,
-      uid: uid ?? 0,
-      gid: gid ?? 0,
-      rdev: rdev ?? 0,
-      size: size ?? 0,
-      blksize: blksize ?? 0,
-    };
+    return rumpStat(f);
   }
 
   /** poll(2): revents for each of `fds`, in order; `timeoutMs` −1 waits forever. */

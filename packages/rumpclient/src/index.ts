@@ -2,6 +2,7 @@
 export { RumpClient, type ConnectOptions, type JoinOptions } from './client.js';
 export {
   SyscallApi,
+  rumpStat,
   type CallOptions,
   type IoctlResult,
   type PollFd,

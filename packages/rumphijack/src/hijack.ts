@@ -4,7 +4,7 @@
 // argument juggling lives in patch-fs.ts; this module speaks fds, paths and bytes.
 
 import { closeSync as hostCloseSync } from 'node:fs';
-import { EV, EVFILT, O, type RumpClient, type RumpStat, SyscallError } from '@rumpflow/rumpclient';
+import { EV, EVFILT, O, type RumpClient, type RumpStat, SyscallError, rumpStat } from '@rumpflow/rumpclient';
 import type { SyscallName, Value } from '@rumpflow/sysproxy';
 import { type HijackConfig, type Route, routePath } from './config.js';
 import { fromRump, nodeError } from './errors.js';
@@ -284,16 +284,7 @@ export class Hijack {
   fstatSync(fd: number): RumpStat {
     const r = this.rumpFd(fd, 'fstat');
     const [, f] = this.syncCall('__fstat50', [r], 'fstat');
-    const [mode, nlink, uid, gid, rdev, size, blksize] = (f as Value[]).map(int) as number[];
-    return {
-      mode: mode ?? 0,
-      nlink: nlink ?? 0,
-      uid: uid ?? 0,
-      gid: gid ?? 0,
-      rdev: rdev ?? 0,
-      size: size ?? 0,
-      blksize: blksize ?? 0,
-    };
+    return rumpStat(f);
   }
 
   /** Pipes have no offsets (ESPIPE, as pread on a pipe); devices ignore one, as BSD's do. */

@@ -49,6 +49,8 @@ export {
   Registry,
   Summary,
   createMetricsRegistry,
+  scrapedCounter,
+  scrapedGauge,
   type MetricsOptions,
 } from './metrics.js';
 export {

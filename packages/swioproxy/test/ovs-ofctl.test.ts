@@ -3,13 +3,13 @@
 // the same device. Requires ovs-ofctl (`apt-get install -y openvswitch-switch`, as .ci/run
 // does); without it the suite is skipped, loudly.
 
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { listenUnix } from '@rumpflow/service';
-import { killAllServices } from '@rumpflow/test-tools';
+import { killAllServices, requireOvsOfctl } from '@rumpflow/test-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SwitchProxy } from '../src/index.js';
 import { type Kernel, startKernel, switchState } from './kernel.js';
@@ -17,26 +17,9 @@ import { OfClient } from './of-client.js';
 
 const run = promisify(execFile);
 
-function ofctlVersion(): string | undefined {
-  const r = spawnSync('ovs-ofctl', ['--version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) return undefined;
-  return r.stdout.split('\n')[0];
-}
-
-const OFCTL = ofctlVersion();
-if (OFCTL === undefined) {
-  console.warn(
-    [
-      '',
-      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
-      '!! swioproxy/test/ovs-ofctl.test.ts SKIPPED: `ovs-ofctl` is not installed, so the proxy',
-      '!! is NOT being checked against a real OpenFlow peer. Install it with:',
-      '!!   DEBIAN_FRONTEND=noninteractive apt-get install -y openvswitch-switch',
-      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
-      '',
-    ].join('\n'),
-  );
-}
+const OFCTL = requireOvsOfctl('swioproxy/test/ovs-ofctl.test.ts', [
+  'the proxy is NOT being checked against a real OpenFlow peer.',
+]);
 
 describe.skipIf(OFCTL === undefined)(
   `ovs-ofctl (${OFCTL ?? 'absent'}) through swioproxy`,

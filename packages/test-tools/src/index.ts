@@ -1,5 +1,6 @@
 // @rumpflow/test-tools — helpers the packages' tests share (they do I/O). See README.md.
 export * from './pcap.js';
 export * from './tshark.js';
+export * from './ovs-ofctl.js';
 export * from './netns.js';
 export * from './service-process.js';

@@ -15,6 +15,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { warnSkipped } from './skip-banner.js';
 
 const run = promisify(execFile);
 
@@ -94,18 +95,9 @@ export async function netnsUnavailable(): Promise<string | undefined> {
 export async function requireNetns(suite: string, unchecked: readonly string[]): Promise<string | undefined> {
   const why = await netnsUnavailable();
   if (why !== undefined) {
-    const bar = '!'.repeat(83);
-    console.warn(
-      [
-        '',
-        bar,
-        `!! ${suite} SKIPPED: Linux network namespaces cannot be made here (${why}), so`,
-        ...unchecked.map((l) => `!! ${l}`),
-        '!! Run it as root on Linux with iproute2 >= 6.5 (Debian bookworm: apt-get install -t bookworm-backports iproute2)',
-        bar,
-        '',
-      ].join('\n'),
-    );
+    warnSkipped(suite, `Linux network namespaces cannot be made here (${why})`, unchecked, [
+      'Run it as root on Linux with iproute2 >= 6.5 (Debian bookworm: apt-get install -t bookworm-backports iproute2)',
+    ]);
   }
   return why;
 }

@@ -131,7 +131,19 @@ export function spawnService(
   args: readonly string[],
   opts: SpawnServiceOptions = {},
 ): ServiceProcess {
-  const child = spawn(
+  return new ServiceProcess(opts.name ?? main.split('/').pop() ?? main, spawnServiceChild(main, args, opts));
+}
+
+/**
+ * The bare child spawnService wraps, for a harness that wraps it in its own ServiceProcess
+ * subclass (which must be constructed at once, before any output is lost).
+ */
+export function spawnServiceChild(
+  main: string,
+  args: readonly string[],
+  opts: SpawnServiceOptions = {},
+): ChildProcess {
+  return spawn(
     process.execPath,
     [...(opts.nodeArgs ?? []), '--conditions=@rumpflow/source', '--import', 'tsx', main, ...args],
     {
@@ -140,7 +152,6 @@ export function spawnService(
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  return new ServiceProcess(opts.name ?? main.split('/').pop() ?? main, child);
 }
 
 /** SIGKILL every service still running and wait for them (afterAll). */

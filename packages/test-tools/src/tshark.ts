@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { warnSkipped } from './skip-banner.js';
 
 const run = promisify(execFile);
 
@@ -31,19 +32,10 @@ export function tsharkVersion(): string | undefined {
 export function requireTshark(suite: string, unchecked: readonly string[]): string | undefined {
   const v = tsharkVersion();
   if (v === undefined) {
-    const bar = '!'.repeat(83);
-    console.warn(
-      [
-        '',
-        bar,
-        `!! ${suite} SKIPPED: \`tshark\` is not installed, so`,
-        ...unchecked.map((l) => `!! ${l}`),
-        '!! Install it with:  DEBIAN_FRONTEND=noninteractive apt-get install -y tshark',
-        '!! (macOS: brew install wireshark)',
-        bar,
-        '',
-      ].join('\n'),
-    );
+    warnSkipped(suite, '`tshark` is not installed', unchecked, [
+      'Install it with:  DEBIAN_FRONTEND=noninteractive apt-get install -y tshark',
+      '(macOS: brew install wireshark)',
+    ]);
   }
   return v;
 }
