@@ -7,11 +7,10 @@
 import { EndpointError, parseEndpoint, type ActiveEndpoint } from '@rumpflow/endpoint';
 import {
   OFPFC,
-  OFPG,
   OFPP,
-  OFPTT,
   OFP_NO_BUFFER,
   flowModFrom,
+  flowStatsRequest,
   formatFlowStats,
   formatMessage,
   parseFlow,
@@ -121,17 +120,7 @@ async function dump(conn: OfConnection, what: (typeof DUMP_WHAT)[number]): Promi
         }),
       );
     case 'flows': {
-      const r = await conn.request({
-        type: 'MULTIPART_REQUEST',
-        mpType: 'FLOW',
-        flags: 0,
-        tableId: OFPTT.ALL,
-        outPort: OFPP.ANY,
-        outGroup: OFPG.ANY,
-        cookie: 0n,
-        cookieMask: 0n,
-        match: [],
-      });
+      const r = await conn.request(flowStatsRequest());
       return ['OFPST_FLOW reply (OF1.3):', ...r.stats.map((f) => ` ${formatFlowStats(f)}`)].join('\n');
     }
   }

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flowModFrom, parseFlow } from '@rumpflow/openflow';
+import { flowModFrom, flowStatsRequest, parseFlow } from '@rumpflow/openflow';
 import { killAllServices, type ServiceProcess } from '@rumpflow/test-tools';
 import { TestController } from '../../../packages/switchd-core/test/controller.js';
 import { frame } from '../../../packages/switchd-core/test/datapath-server.js';
@@ -131,17 +131,7 @@ describe('switchd with rump:/dev/switch0 in rump-kernel-server', () => {
       expect((await c.request({ type: 'FEATURES_REQUEST' })).datapathId).toBe(0x99n);
       for (let i = 0; i < 20; i++)
         await c.sendChecked(flowModFrom(parseFlow(`priority=${i + 1},in_port=1,actions=drop`)));
-      const flows = await c.request({
-        type: 'MULTIPART_REQUEST',
-        mpType: 'FLOW',
-        flags: 0,
-        tableId: 0xff,
-        outPort: 0xffffffff,
-        outGroup: 0xffffffff,
-        cookie: 0n,
-        cookieMask: 0n,
-        match: [],
-      });
+      const flows = await c.request(flowStatsRequest());
       expect(flows.stats.filter((f) => f.priority >= 1 && f.priority <= 20)).toHaveLength(20);
     } finally {
       await sd2.stop();
@@ -163,17 +153,7 @@ describe('switchd with rump:/dev/switch0 in rump-kernel-server', () => {
       const c = await ctl3.connection(0, 20_000);
       expect((await c.request({ type: 'FEATURES_REQUEST' })).datapathId).toBe(0x99n);
       await c.sendChecked(flowModFrom(parseFlow('priority=77,in_port=1,actions=drop')));
-      const flows = await c.request({
-        type: 'MULTIPART_REQUEST',
-        mpType: 'FLOW',
-        flags: 0,
-        tableId: 0xff,
-        outPort: 0xffffffff,
-        outGroup: 0xffffffff,
-        cookie: 0n,
-        cookieMask: 0n,
-        match: [],
-      });
+      const flows = await c.request(flowStatsRequest());
       expect(flows.stats.some((f) => f.priority === 77)).toBe(true);
     } finally {
       await sd3.stop();

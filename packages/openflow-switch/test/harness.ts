@@ -17,6 +17,7 @@ import {
   flowModFrom,
   parseFlow,
 } from '@rumpflow/openflow';
+import { flowStatsRequest as codecFlowStatsRequest } from '@rumpflow/openflow';
 import { buildUdp } from '@rumpflow/packet';
 import { Datapath, type DatapathOptions, type Channel } from '../src/index.js';
 
@@ -204,22 +205,11 @@ export function describe(m: Message): string {
   return m.type === 'MULTIPART_REPLY' || m.type === 'MULTIPART_REQUEST' ? `${m.type} ${m.mpType}` : m.type;
 }
 
-/** A multipart request with defaults. */
+/** A FLOW stats request (the codec's), with `extra` narrowing it. */
 export function flowStatsRequest(
   extra: Partial<MessageOf<'MULTIPART_REQUEST'> & { mpType: 'FLOW' }> = {},
 ): UnsentMessage {
-  return {
-    type: 'MULTIPART_REQUEST',
-    mpType: 'FLOW',
-    flags: 0,
-    tableId: 0xff,
-    outPort: 0xffffffff,
-    outGroup: 0xffffffff,
-    cookie: 0n,
-    cookieMask: 0n,
-    match: [],
-    ...extra,
-  } as UnsentMessage;
+  return codecFlowStatsRequest(extra as Parameters<typeof codecFlowStatsRequest>[0]) as UnsentMessage;
 }
 
 export function aggregateRequest(extra: Record<string, unknown> = {}): UnsentMessage {

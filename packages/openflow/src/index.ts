@@ -12,3 +12,4 @@ export * from './format.js';
 export * from './flow-syntax.js';
 export * from './json.js';
 export { RAW, rawOf, macStr, macPut, type Codec, type Cursor, type Reader, type Writer, cursorOf, readerOf, writerOf } from './layout.js';
+export * from './requests.js';
