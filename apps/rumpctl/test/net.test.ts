@@ -3,24 +3,13 @@
 // of VXLAN traffic sent from a real UDP socket, read back by tshark.
 
 import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  type ServiceProcess,
-  killAllServices,
-  requireTshark,
-  runTshark,
-  spawnService,
-} from '@rumpflow/test-tools';
+import { type ServiceProcess, killAllServices, requireTshark, runTshark } from '@rumpflow/test-tools';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/main.js';
+import { startKernel } from './kernel.js';
 
-const SERVER_MAIN = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../rump-kernel-server/src/main.ts',
-);
 const HOOK_MS = 60_000;
 
 let dir = '';
@@ -28,18 +17,7 @@ let server: ServiceProcess;
 let url = '';
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'rumpctl-net-'));
-  server = spawnService(SERVER_MAIN, [`unix://${path.join(dir, 'rump.sock')}`], {
-    name: 'rump-kernel-server',
-    env: {
-      RUMP_KERNEL_SERVER_ADMIN: '',
-      RUMP_KERNEL_SERVER_CONFIG: '',
-      RUMP_KERNEL_SERVER_LOG_LEVEL: 'info',
-      RUMP_KERNEL_SERVER_PRETTY: '',
-    },
-  });
-  await server.ready();
-  url = `unix://${path.join(dir, 'rump.sock')}`;
+  ({ dir, server, url } = await startKernel('rumpctl-net-'));
 }, HOOK_MS);
 
 afterAll(async () => {

@@ -7,10 +7,7 @@
 // of what they sent and received. Skips loudly only where namespaces cannot be made.
 
 import dgram from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
 import {
   type FlowStats,
   type PortStats,
@@ -28,16 +25,11 @@ import {
   killAllServices,
   removeAllHosts,
   requireNetns,
-  spawnService,
 } from '@rumpflow/test-tools';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/main.js';
+import { startKernel } from './kernel.js';
 import { SwitchChannel } from './switch-channel.js';
-
-const SERVER_MAIN = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../rump-kernel-server/src/main.ts',
-);
 
 const why = await requireNetns('rumpctl netns e2e', [
   'two Linux hosts pinging through switch(4) in the rump kernel (VXLAN ports, FLOW_MODs written',
@@ -75,18 +67,7 @@ describe.skipIf(why !== undefined)('two namespace hosts through switch0', () => 
   let ch: SwitchChannel;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'rumpctl-netns-'));
-    server = spawnService(SERVER_MAIN, [`unix://${path.join(dir, 'rump.sock')}`], {
-      name: 'rump-kernel-server',
-      env: {
-        RUMP_KERNEL_SERVER_ADMIN: '',
-        RUMP_KERNEL_SERVER_CONFIG: '',
-        RUMP_KERNEL_SERVER_LOG_LEVEL: 'info',
-        RUMP_KERNEL_SERVER_PRETTY: '',
-      },
-    });
-    await server.ready();
-    url = `unix://${path.join(dir, 'rump.sock')}`;
+    ({ dir, server, url } = await startKernel('rumpctl-netns-'));
     const [s1, s2, p1, p2] = [await freePort(), await freePort(), await freePort(), await freePort()];
     await rumpctl(
       url,
