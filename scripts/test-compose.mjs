@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureBaseImage } from './docker-base-image.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TIMEOUT_MS = Number(process.env.COMPOSE_TIMEOUT ?? 900) * 1000;
@@ -55,6 +56,7 @@ async function missing() {
 let code = 1;
 const started = Date.now();
 try {
+  ensureBaseImage();
   console.log(`[test:compose] ${composeCmd.join(' ')} up -d --build (project ${PROJECT})`);
   if (compose(['up', '-d', '--build']) !== 0) throw new Error('compose up failed');
   let last = '';

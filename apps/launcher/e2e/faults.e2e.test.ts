@@ -1,7 +1,8 @@
 // The cross-service suite, part 2: faults, judged by packets delivered and lost (ping replies
 // between the namespace hosts, the hostsims' answered pings), never by log lines. One unix-
 // backend topology (rump-kernel-server, ofc, swioproxyd, switchd, two hostsims, two namespace
-// hosts) takes the faults one after another; a second one runs switch0 in fail-mode standalone.
+// hosts) takes the faults one after another; a second one runs switch0 in fail-mode standalone;
+// the rump and hijack backends take the controller and kernel restarts too.
 import { type Socket, createServer } from 'node:net';
 import { requireNetns } from '@rumpflow/test-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,50 @@ const why = await requireNetns('launcher e2e (faults)', [
 const answered = (t: Topo, n = 4, count = 5) =>
   until('pings answered', async () => (await t.pingReplies(count)) >= n, 45_000);
 
+/** ofc killed: learned flows keep forwarding, an empty table drops, learning resumes on restart. */
+async function ofcRestart(topo: Topo): Promise<void> {
+  expect(learnedFlows(await topo.dumpFlows()).length).toBeGreaterThanOrEqual(2);
+  await topo.kill('ofc');
+  // secure: the kernel's flows still forward without a controller
+  expect(await topo.pingReplies(10, 0.1)).toBe(10);
+  // with the flows gone and no controller, nothing is learned: every ping is lost
+  await topo.ofctl(['del-flows']);
+  expect(await topo.pingReplies(5)).toBe(0);
+  await topo.restart('ofc');
+  await answered(topo);
+  expect(await topo.pingReplies(10, 0.1)).toBe(10);
+  expect(learnedFlows(await topo.dumpFlows()).length).toBeGreaterThanOrEqual(2);
+  expect(topo.unexpectedExits()).toEqual([]);
+}
+
+/** rump-kernel-server killed: pings are lost, then everything reconnects to a fresh switch0. */
+async function kernelRestart(topo: Topo): Promise<void> {
+  await topo.kill('rump-kernel-server');
+  expect(await topo.pingReplies(3)).toBe(0);
+  const t0 = Date.now();
+  await topo.restart('rump-kernel-server');
+  await until(
+    'pings answered after the kernel restart',
+    async () => (await topo.pingReplies(1, 0.2)) === 1,
+    60_000,
+    0,
+  );
+  const recoveryMs = Date.now() - t0;
+  console.log(
+    `${topo.options.backend} backend, rump-kernel-server restart: pings answered again ${recoveryMs} ms after the restart began`,
+  );
+  expect(await topo.pingReplies(10, 0.1)).toBe(10);
+  // the flows on the fresh switch were installed after the restart (learned again)
+  expect(learnedFlows(await topo.dumpFlows()).length).toBeGreaterThanOrEqual(2);
+  const before = await topo.hostsim();
+  const after = await until('hostsims answered again', async () => {
+    const t = await topo.hostsim();
+    return t.replies > before.replies + 5 ? t : undefined;
+  });
+  expect(after.replies).toBeGreaterThan(before.replies);
+  expect(topo.unexpectedExits()).toEqual([]);
+}
+
 describe.skipIf(why !== undefined)('faults (unix backend, ofc, fail-mode secure)', () => {
   let topo: Topo;
   beforeAll(async () => {
@@ -26,20 +71,11 @@ describe.skipIf(why !== undefined)('faults (unix backend, ofc, fail-mode secure)
     await topo?.stop();
   });
 
-  it('ofc killed: learned flows keep forwarding, an empty table drops, learning resumes on restart', async () => {
-    expect(learnedFlows(await topo.dumpFlows()).length).toBeGreaterThanOrEqual(2);
-    await topo.kill('ofc');
-    // secure: the kernel's flows still forward without a controller
-    expect(await topo.pingReplies(10, 0.1)).toBe(10);
-    // with the flows gone and no controller, nothing is learned: every ping is lost
-    await topo.ofctl(['del-flows']);
-    expect(await topo.pingReplies(5)).toBe(0);
-    await topo.restart('ofc');
-    await answered(topo);
-    expect(await topo.pingReplies(10, 0.1)).toBe(10);
-    expect(learnedFlows(await topo.dumpFlows()).length).toBeGreaterThanOrEqual(2);
-    expect(topo.unexpectedExits()).toEqual([]);
-  }, 120_000);
+  it(
+    'ofc killed: learned flows keep forwarding, an empty table drops, learning resumes on restart',
+    () => ofcRestart(topo),
+    120_000,
+  );
 
   it('swioproxyd killed: the kernel keeps forwarding, switchd reconnects and learning works again', async () => {
     await topo.kill('swioproxyd');
@@ -60,30 +96,11 @@ describe.skipIf(why !== undefined)('faults (unix backend, ofc, fail-mode secure)
     expect(topo.unexpectedExits()).toEqual([]);
   }, 120_000);
 
-  it('rump-kernel-server killed: pings are lost, then everything reconnects to a fresh switch0', async () => {
-    await topo.kill('rump-kernel-server');
-    expect(await topo.pingReplies(3)).toBe(0);
-    const t0 = Date.now();
-    await topo.restart('rump-kernel-server');
-    await until(
-      'pings answered after the kernel restart',
-      async () => (await topo.pingReplies(1, 0.2)) === 1,
-      60_000,
-      0,
-    );
-    const recoveryMs = Date.now() - t0;
-    console.log(`rump-kernel-server restart: pings answered again ${recoveryMs} ms after the restart began`);
-    expect(await topo.pingReplies(10, 0.1)).toBe(10);
-    // the flows on the fresh switch were installed after the restart (learned again)
-    expect(learnedFlows(await topo.dumpFlows()).length).toBeGreaterThanOrEqual(2);
-    const before = await topo.hostsim();
-    const after = await until('hostsims answered again', async () => {
-      const t = await topo.hostsim();
-      return t.replies > before.replies + 5 ? t : undefined;
-    });
-    expect(after.replies).toBeGreaterThan(before.replies);
-    expect(topo.unexpectedExits()).toEqual([]);
-  }, 150_000);
+  it(
+    'rump-kernel-server killed: pings are lost, then everything reconnects to a fresh switch0',
+    () => kernelRestart(topo),
+    150_000,
+  );
 
   it('a controller sending garbage gets ERRORs and nothing crashes', async () => {
     await topo.kill('ofc');
@@ -171,3 +188,32 @@ describe.skipIf(why !== undefined)('fail-mode standalone (unix backend, ofc)', (
     expect(await topo.leftovers()).toEqual([]);
   });
 });
+
+// The faults that reach every backend again with the other two: switchd's own rumpclient
+// (rump) and switchd under rumphijack (hijack) must ride out a controller restart and a kernel
+// restart just as the swioproxyd path does.
+describe.skipIf(why !== undefined).each(['rump', 'hijack'] as const)(
+  'faults (%s backend, ofc, fail-mode secure)',
+  (backend) => {
+    let topo: Topo;
+    beforeAll(async () => {
+      topo = await Topo.start({ backend, controller: 'ofc', tag: `f${backend.slice(0, 2)}` });
+      await answered(topo);
+    }, 120_000);
+    afterAll(async () => {
+      await topo?.stop();
+    });
+
+    it(
+      'ofc killed: learned flows keep forwarding, an empty table drops, learning resumes on restart',
+      () => ofcRestart(topo),
+      120_000,
+    );
+
+    it(
+      'rump-kernel-server killed: pings are lost, then everything reconnects to a fresh switch0',
+      () => kernelRestart(topo),
+      150_000,
+    );
+  },
+);

@@ -44,6 +44,7 @@ const LOOPBACK = '127.0.0.1';
 export class Topo {
   private readonly killed = new Set<Running>();
   private constructor(
+    readonly options: TopoOptions,
     readonly plan: Plan,
     readonly runDir: string,
     readonly sup: Supervisor,
@@ -93,7 +94,7 @@ export class Topo {
     for (const [name, text] of Object.entries(p.files))
       writeFileSync(path.join(runDir, name), text, { mode: 0o600 });
     const sup = new Supervisor(runDir);
-    const t = new Topo(p, runDir, sup, offset, []);
+    const t = new Topo(o, p, runDir, sup, offset, []);
     try {
       for (const s of p.services) await sup.start(s);
       // the namespaces on vxlan2 and vxlan3 (same port arithmetic as the plan)
