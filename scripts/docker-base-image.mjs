@@ -50,7 +50,9 @@ function repair(image) {
   try {
     // export | import, streamed through the shell so the filesystem never sits in memory
     const importArgs = changes.flatMap((c) => ['-c', c]);
-    const quoted = ['docker', 'import', ...importArgs, '-', image].map((a) => `'${a.replaceAll("'", `'\\''`)}'`);
+    const quoted = ['docker', 'import', ...importArgs, '-', image].map(
+      (a) => `'${a.replaceAll("'", `'\\''`)}'`,
+    );
     const r = spawnSync('sh', ['-c', `docker export ${container} | ${quoted.join(' ')}`], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -61,13 +63,18 @@ function repair(image) {
 }
 
 /** Checks the base image and repairs it when needed; throws when it cannot be made usable. */
-export function ensureBaseImage(image = process.env.NODE_IMAGE ?? 'node:20-bookworm-slim', log = console.log) {
+export function ensureBaseImage(
+  image = process.env.NODE_IMAGE ?? 'node:20-bookworm-slim',
+  log = console.log,
+) {
   if (docker(['image', 'inspect', image], { stdio: 'ignore' }).status !== 0) {
     log(`[base-image] ${image} is not present locally; docker build will pull it`);
     return;
   }
   if (nonRootCanRunNode(image)) return;
-  log(`[base-image] ${image}: a non-root user cannot run node (root directory not searchable); re-importing it`);
+  log(
+    `[base-image] ${image}: a non-root user cannot run node (root directory not searchable); re-importing it`,
+  );
   repair(image);
   if (!nonRootCanRunNode(image)) throw new Error(`${image} still cannot run node as uid ${UID}`);
   log(`[base-image] ${image} repaired`);
