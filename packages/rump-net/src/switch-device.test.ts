@@ -252,6 +252,32 @@ describe('/dev/switch0', () => {
     expect(stuff?.overflowResets).toBe(0);
   });
 
+  it('writes are served in the order they were made, also while one waits for room', async () => {
+    const r = await rig({ queueLimit: 200 });
+    await r.ioctl('SIOCIFCREATE', { name: 'switch0' });
+    const [fd] = (await call(r.k, r.p, 'open', ['/dev/switch0', O.RDWR, 0])) as [number];
+    const read = async () => {
+      const [, b] = (await call(r.k, r.p, 'read', [fd, 65536])) as [number, Uint8Array];
+      return messages(b);
+    };
+    expect((await read()).map((m) => m.type)).toEqual(['HELLO']);
+    await call(r.k, r.p, 'write', [fd, hello]);
+    // each ECHO_REPLY is 108 bytes: two fill the queue
+    const echo = (xid: number) => msg({ type: 'ECHO_REQUEST', xid, data: new Uint8Array(100) });
+    await call(r.k, r.p, 'write', [fd, echo(1)]);
+    await call(r.k, r.p, 'write', [fd, echo(2)]);
+    const third = call(r.k, r.p, 'write', [fd, echo(3)]); // waits for room
+    await new Promise((resolve) => setImmediate(resolve));
+    // the read makes room, and a fourth write arrives before the third has gone on: it must
+    // wait its turn, or the replies (and the messages behind them) would be reordered
+    const drained = read();
+    const fourth = call(r.k, r.p, 'write', [fd, echo(4)]);
+    expect(await third).toEqual([108]);
+    expect(await fourth).toEqual([108]);
+    expect((await drained).map((m) => m.xid)).toEqual([1, 2]);
+    expect((await read()).map((m) => m.xid)).toEqual([3, 4]);
+  });
+
   it('a reply past the hard limit resets the channel: the reader gets what was queued, then end of file', async () => {
     const r = await rig({ queueLimit: 100, hardLimit: 300 });
     await r.ioctl('SIOCIFCREATE', { name: 'switch0' });

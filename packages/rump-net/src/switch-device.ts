@@ -11,6 +11,8 @@
 // - write(): bytes into the channel, split anywhere; at most WRITE_CHUNK bytes are taken per
 //   call (a short write). A write waits while the output queue is at or above its limit
 //   (O_NONBLOCK: EAGAIN), so a controller that stops reading stops being able to ask.
+//   Writes are served in the order they were made, also while one waits: a client may
+//   pipeline writes of at most WRITE_CHUNK bytes each without reordering its messages.
 // - kqueue/poll: EVFILT_READ reports the bytes queued; EVFILT_WRITE is ready while the
 //   queue is below its limit (and reports the room left).
 // - Overflow policy of the output queue (bounded at `queueLimit` bytes): asynchronous
@@ -106,6 +108,10 @@ export function switchDriver(
       const chan = new WaitChannel();
       let gone = false;
       let closed = false;
+      // Writes of this channel in the order they were made: one that has to wait keeps the
+      // later ones waiting behind it, so a client may keep several write(2)s in flight and
+      // the bytes still enter the channel in that order.
+      const writers: object[] = [];
       const user: ChannelUser = {
         deliver: (bytes) => {
           if (gone) return;
@@ -157,16 +163,23 @@ export function switchDriver(
         },
         write: async (data: Uint8Array, ctx: IoContext) => {
           if (data.length === 0) return 0;
-          return blockUntil(chan, ctx.intr, ctx.nonblocking, () => {
-            if (gone) throw new KernelError(ERRNO.ENXIO, `/dev/${sw.name}: channel reset`);
-            if (q.held >= queueLimit) return undefined;
-            const n = Math.min(data.length, WRITE_CHUNK);
-            // The channel may keep a view of the bytes until a message is complete: copy.
-            const chunk = data.slice(0, n);
-            stats.bytesToSwitch += n;
-            feed(chunk);
-            return n;
-          });
+          const me = {};
+          writers.push(me);
+          try {
+            return await blockUntil(chan, ctx.intr, ctx.nonblocking, () => {
+              if (gone) throw new KernelError(ERRNO.ENXIO, `/dev/${sw.name}: channel reset`);
+              if (writers[0] !== me || q.held >= queueLimit) return undefined;
+              const n = Math.min(data.length, WRITE_CHUNK);
+              // The channel may keep a view of the bytes until a message is complete: copy.
+              const chunk = data.slice(0, n);
+              stats.bytesToSwitch += n;
+              feed(chunk);
+              return n;
+            });
+          } finally {
+            writers.splice(writers.indexOf(me), 1);
+            if (writers.length > 0) chan.wake();
+          }
         },
         ioctl: (cmd, data, ctx) => {
           if (!opts.ioctl) throw new KernelError(ERRNO.ENOTTY);

@@ -10,6 +10,8 @@ import { type DeviceIo, type DeviceUser, READ_MAX } from './device-io.js';
 export class BlockingReader implements DeviceIo {
   readonly mode = 'blocking';
   readonly openFlags = O.RDWR;
+  // the device serves a channel's writes in the order they were made, each taken whole
+  readonly writesInFlight = 8;
   wakeups = 0;
   private readonly users = new Set<DeviceUser>();
   private readonly reading = new Set<DeviceUser>();

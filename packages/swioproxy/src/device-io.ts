@@ -30,6 +30,8 @@ export interface DeviceIo {
   readonly client: RumpClient;
   /** open(2) flags for a device fd this strategy reads. */
   readonly openFlags: number;
+  /** write(2)s a session may keep in flight (1 with O_NONBLOCK: EAGAIN must be retried in order). */
+  readonly writesInFlight: number;
   /** Times a wait for readiness returned (kevent wake-ups; reads returned in blocking mode). */
   readonly wakeups: number;
   start(): Promise<void>;

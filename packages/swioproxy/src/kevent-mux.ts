@@ -34,6 +34,7 @@ const change = (ident: number, filter: number, flags: number): Kevent => ({
 export class KeventMux implements DeviceIo {
   readonly mode = 'kevent';
   readonly openFlags = O.RDWR | O.NONBLOCK;
+  readonly writesInFlight = 1;
   wakeups = 0;
   private kq = -1;
   private readonly users = new Map<number, DeviceUser>();

@@ -1,10 +1,10 @@
 // One accepted client connection and its own device fd in the rump kernel: bytes copied
 // both ways, with bounded memory.
 //
-//   client -> device: socket data is queued (ByteQueue) and written by one write(2) at a
-//     time (order is kept; at most WRITE_MAX bytes per call). When the queue holds
-//     `queueBytes` the socket is paused, so a slow device stops the client; it resumes below
-//     half of that.
+//   client -> device: socket data is queued (ByteQueue) and written by write(2)s of at most
+//     WRITE_MAX bytes, several in flight with a blocking fd (the device keeps their order),
+//     one at a time with O_NONBLOCK. When the queue holds `queueBytes` the socket is paused,
+//     so a slow device stops the client; it resumes below half of that.
 //   device -> client: what the strategy reads is written to the socket. When the socket's
 //     buffer passes `queueBytes` (write() returns false) the device is no longer read until
 //     'drain', so a slow client leaves its bytes in the device's own bounded queue.
@@ -71,7 +71,8 @@ export class Session implements DeviceUser {
   readPaused = false;
   private clientPaused = false;
   private readonly pending = new ByteQueue();
-  private writing = false;
+  /** write(2)s in flight. */
+  private inFlight = 0;
   private ending = false;
   private readonly abort = new AbortController();
   readonly signal: AbortSignal = this.abort.signal;
@@ -86,7 +87,7 @@ export class Session implements DeviceUser {
     socket.on('end', () => {
       // the client is done sending: pass on what it sent, then close
       this.ending = true;
-      if (!this.writing && this.pending.held === 0) this.close('client closed');
+      this.afterWrites();
     });
     socket.on('error', () => undefined); // 'close' follows
     socket.on('close', () => this.close('client gone'));
@@ -113,7 +114,7 @@ export class Session implements DeviceUser {
     this.fd = fd;
     this.state = 'open';
     this.io.attach(this);
-    void this.pump();
+    this.pump();
   }
 
   info(): SessionInfo {
@@ -153,12 +154,50 @@ export class Session implements DeviceUser {
       this.socket.pause();
       this.events.paused('toDevice');
     }
-    void this.pump();
+    this.pump();
   }
 
-  private async pump(): Promise<void> {
-    if (this.writing || this.state !== 'open') return;
-    this.writing = true;
+  /**
+   * Writes what the client sent to the device, in order. With a blocking fd several write(2)s
+   * are kept in flight (the device serves them in the order they were made, each taken
+   * whole), so the kernel round trips of back-to-back messages overlap; with O_NONBLOCK one
+   * at a time, since a write that fails with EAGAIN must be tried again before the next.
+   */
+  private pump(): void {
+    if (this.state !== 'open') return;
+    if (this.io.writesInFlight === 1) {
+      void this.pumpOne();
+      return;
+    }
+    while (this.pending.held > 0 && this.inFlight < this.io.writesInFlight) {
+      // a copy: the queue's chunks are views of socket buffers it may join later
+      const bytes = this.pending.front(WRITE_MAX).slice();
+      this.pending.consume(bytes.length);
+      this.inFlight++;
+      this.io.client.write(this.fd, bytes, { signal: this.signal }).then(
+        (n) => {
+          this.inFlight--;
+          if (this.state !== 'open') return;
+          if (n !== bytes.length) {
+            this.deviceError(new Error(`short write (${n} of ${bytes.length} bytes)`));
+            return;
+          }
+          this.wrote(bytes);
+          this.pump();
+        },
+        (e: Error) => {
+          this.inFlight--;
+          if (this.state === 'open') this.deviceError(e);
+        },
+      );
+    }
+    this.afterWrites();
+  }
+
+  /** One write(2) at a time, EAGAIN waiting for writability. */
+  private async pumpOne(): Promise<void> {
+    if (this.inFlight > 0) return;
+    this.inFlight = 1;
     try {
       while (this.state === 'open' && this.pending.held > 0) {
         const bytes = this.pending.front(WRITE_MAX);
@@ -175,17 +214,27 @@ export class Session implements DeviceUser {
           return;
         }
         this.pending.consume(n);
-        this.bytesToDevice += n;
-        this.events.toDevice(n, this.toDeviceMessages.push(bytes.subarray(0, n)));
-        if (this.clientPaused && this.pending.held <= this.opts.queueBytes / 2) {
-          this.clientPaused = false;
-          this.socket.resume();
-        }
+        this.wrote(bytes.subarray(0, n));
       }
     } finally {
-      this.writing = false;
+      this.inFlight = 0;
     }
-    if (this.ending && this.pending.held === 0) this.close('client closed');
+    this.afterWrites();
+  }
+
+  /** Bytes the device took: counted, and the client resumed below half the bound. */
+  private wrote(bytes: Uint8Array): void {
+    this.bytesToDevice += bytes.length;
+    this.events.toDevice(bytes.length, this.toDeviceMessages.push(bytes));
+    if (this.clientPaused && this.pending.held <= this.opts.queueBytes / 2) {
+      this.clientPaused = false;
+      this.socket.resume();
+    }
+  }
+
+  /** The client ended its side and everything it sent is in the device: close. */
+  private afterWrites(): void {
+    if (this.ending && this.inFlight === 0 && this.pending.held === 0) this.close('client closed');
   }
 
   // --- device -> client (called by the strategy)

@@ -6,7 +6,8 @@
 //          keep one blocking read(2) in flight (`read`, the default: the kernel parks it until
 //          the device has bytes, one round trip per wake-up) or open it O_NONBLOCK and wait in
 //          kevent(2) EVFILT_READ before each read (`kevent`: two round trips when the device
-//          was idle); bench/relay.bench.ts measures both. Writes are write(2) calls in order.
+//          was idle); bench/relay.bench.ts measures both. Writes are write(2) calls, several in
+//          flight: the device serves them in the order they were made.
 //   file:  a plain path through node:fs (under the rumphijack loader routed into the kernel;
 //          outside it, a character device or FIFO of the host)
 
@@ -62,18 +63,31 @@ async function openUnix(path: string, timeoutMs: number): Promise<Duplex> {
   return s;
 }
 
+/** Bytes per write(2) of a rump: channel: what /dev/switchN takes whole (its WRITE_CHUNK). */
+const WRITE_CHUNK = 65536;
+/** write(2)s a rump: channel keeps in flight; the device serves them in order. */
+const RUMP_WRITES_IN_FLIGHT = 8;
+
 /**
  * A Duplex over a read and a write function: one read in flight at a time, issued only while
- * the reader wants data (backpressure), writes in order; `close` runs once at the end.
+ * the reader wants data (backpressure); writes in order, up to `writesInFlight` of them at
+ * once (each a whole chunk, so the callee must write all of it or fail); `close` runs once at
+ * the end. Chunks that queue up meanwhile go out together, WRITE_CHUNK bytes a call.
  */
 class CallStream extends Duplex {
   private reading = false;
   private finished = false;
+  private inFlight = 0;
+  /** The callback of the write that waits for a free slot. */
+  private waitingSlot: (() => void) | undefined;
+  /** `_final`'s callback, waiting for the writes in flight. */
+  private flushed: (() => void) | undefined;
 
   constructor(
     private readonly readFn: () => Promise<Uint8Array>,
     private readonly writeFn: (b: Uint8Array) => Promise<void>,
     private readonly closeFn: () => Promise<void>,
+    private readonly writesInFlight = 1,
   ) {
     super({ allowHalfOpen: false });
   }
@@ -100,12 +114,40 @@ class CallStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    this.writeFn(chunk).then(() => cb(), cb);
+    this.send(chunk, cb);
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], cb: (e?: Error | null) => void): void {
+    this.send(Buffer.concat(chunks.map((c) => c.chunk)), cb);
+  }
+
+  private send(bytes: Buffer, cb: (e?: Error | null) => void): void {
+    for (let off = 0; off < bytes.length; off += WRITE_CHUNK) {
+      this.inFlight++;
+      this.writeFn(bytes.subarray(off, off + WRITE_CHUNK)).then(
+        () => {
+          this.inFlight--;
+          const next = this.waitingSlot;
+          this.waitingSlot = undefined;
+          next?.();
+          if (this.inFlight === 0) this.flushed?.();
+        },
+        (e: Error) => {
+          if (!this.destroyed) this.destroy(e);
+        },
+      );
+    }
+    if (this.inFlight < this.writesInFlight) cb();
+    else this.waitingSlot = () => cb();
   }
 
   override _final(cb: (e?: Error | null) => void): void {
-    cb();
-    this.destroy();
+    const done = () => {
+      cb();
+      this.destroy();
+    };
+    if (this.inFlight === 0) done();
+    else this.flushed = done;
   }
 
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
@@ -152,10 +194,12 @@ async function openRump(path: string, opts: DeviceOpenOptions): Promise<Duplex> 
   const stream = new CallStream(
     useKevent ? readKevent : () => client.read(fd, READ_SIZE),
     async (b) => {
-      let off = 0;
-      while (off < b.length) off += await client.write(fd, b.subarray(off));
+      // pipelined: a short write would put later bytes before the rest of these
+      const n = await client.write(fd, b);
+      if (n !== b.length) throw new Error(`${path}: short write (${n} of ${b.length} bytes)`);
     },
     () => client.close(), // ends the process in the kernel: its fds close with it
+    RUMP_WRITES_IN_FLIGHT,
   );
   client.on('close', (e) => stream.destroy(e ?? new Error('rump kernel connection closed')));
   client.on('disconnect', (info) => stream.destroy(info.error));
