@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { type Message, MessageFramer, OFPFC, encode, flowModFrom, parseFlow } from '@rumpflow/openflow';
-import { Ovs, stopAllOvs } from '../../ofc/test/ovs.js';
+import { Ovs, stopAllOvs } from '@rumpflow/test-tools';
 import { Topo } from '../e2e/harness.js';
 import { BACKENDS, type Backend, VNI } from '../src/topology.js';
 

@@ -1,5 +1,5 @@
 // ofc against a real switch: Open vSwitch's ovs-vswitchd with the dummy datapath (no root,
-// no kernel module; test/ovs.ts), bridges connecting to ofc's listener or listening for
+// no kernel module; test-tools' Ovs), bridges connecting to ofc's listener or listening for
 // ofc to connect. The handshake, every REST endpoint, learning, static flows and their
 // reinstallation after a reconnect, the monitor's metrics, the error mapping, the event
 // stream, reconnects both ways, and two switches at once.
@@ -9,16 +9,18 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildUdp } from '@rumpflow/packet';
+import { Ovs, ovsMissing, stopAllOvs, warnSkipped } from '@rumpflow/test-tools';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EventStream, http, type OfcInstance, startOfc, stopAllOfc } from './ofc.js';
-import { Ovs, loud, ovsMissing, stopAllOvs } from './ovs.js';
 
 const MISSING = ovsMissing();
 if (MISSING !== undefined) {
-  loud([
-    'ovs.test.ts: Open vSwitch cannot run here, so ofc is NOT being tested against a real switch',
-    `(those tests are SKIPPED): ${MISSING}`,
-  ]);
+  warnSkipped(
+    'apps/ofc/test/ovs.test.ts',
+    `Open vSwitch cannot run here (${MISSING})`,
+    ['ofc is NOT being tested against a real switch (those tests are SKIPPED).'],
+    ['Install it with:  DEBIAN_FRONTEND=noninteractive apt-get install -y openvswitch-switch'],
+  );
 }
 
 const FLOWS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'flows.txt');

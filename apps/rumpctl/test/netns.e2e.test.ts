@@ -11,11 +11,10 @@ import { rmSync } from 'node:fs';
 import {
   type FlowStats,
   type PortStats,
-  OFPG,
   OFPP,
-  OFPTT,
   encode,
   flowModFrom,
+  flowStatsRequest,
   parseFlow,
 } from '@rumpflow/openflow';
 import { RumpClient } from '@rumpflow/rumpclient';
@@ -157,17 +156,7 @@ function encodeFlowMod(text: string): Uint8Array {
 }
 
 async function flowStats(ch: SwitchChannel): Promise<FlowStats[]> {
-  const r = await ch.request({
-    type: 'MULTIPART_REQUEST',
-    flags: 0,
-    mpType: 'FLOW',
-    tableId: OFPTT.ALL,
-    outPort: OFPP.ANY,
-    outGroup: OFPG.ANY,
-    cookie: 0n,
-    cookieMask: 0n,
-    match: [],
-  } as Parameters<SwitchChannel['request']>[0]);
+  const r = await ch.request(flowStatsRequest());
   if (r.type !== 'MULTIPART_REPLY' || r.mpType !== 'FLOW')
     throw new Error(`flow stats answered with ${r.type}`);
   return r.stats;

@@ -9,8 +9,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ServiceProcess, spawnService } from '@rumpflow/test-tools';
 import { main as switchctlMain } from '../../switchctl/src/main.js';
-// Open vSwitch's harness and its small helpers live with ofc's tests
-export { Ovs, loud, ovsMissing, which } from '../../ofc/test/ovs.js';
 
 export const APP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -7,9 +7,10 @@ import dgram from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flowModFrom, flowStatsRequest, parseFlow } from '@rumpflow/openflow';
-import { killAllServices, type ServiceProcess } from '@rumpflow/test-tools';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type Message, flowModFrom, flowStatsRequest, parseFlow } from '@rumpflow/openflow';
+import type { OfConnection } from '@rumpflow/openflow-connection';
+import { killAllServices, type ServiceProcess, which } from '@rumpflow/test-tools';
 import { TestController } from '../../../packages/switchd-core/test/controller.js';
 import { frame } from '../../../packages/switchd-core/test/datapath-server.js';
 import {
@@ -19,7 +20,6 @@ import {
   startKernel,
   startSwitchd,
   startSwitchdHijacked,
-  which,
   writeConf,
 } from './helpers.js';
 
@@ -30,6 +30,30 @@ async function freeUdpPort(): Promise<number> {
   const port = s.address().port;
   await new Promise<void>((r) => s.close(r));
   return port;
+}
+
+/**
+ * 12,000 DESC requests at once (192 KB, several device writes): their replies (13 MB) fill the
+ * device's output queue long before the last request is written, so the later writes must
+ * wait for room while switchd keeps reading. Every reply arrives, in order, and the channel
+ * still works.
+ */
+async function burstOfRequests(c: OfConnection): Promise<void> {
+  const N = 12_000;
+  const xids: number[] = [];
+  const onMessage = (m: Message) => {
+    if (m.type === 'MULTIPART_REPLY' && m.mpType === 'DESC') xids.push(m.xid);
+  };
+  c.on('message', onMessage);
+  try {
+    for (let i = 0; i < N; i++)
+      c.send({ type: 'MULTIPART_REQUEST', mpType: 'DESC', flags: 0, xid: 0x10000 + i });
+    await vi.waitFor(() => expect(xids.length).toBe(N), { timeout: 60_000, interval: 50 });
+    expect(xids.every((x, i) => x === 0x10000 + i)).toBe(true);
+    await c.barrier();
+  } finally {
+    c.off('message', onMessage);
+  }
 }
 
 describe('switchd with rump:/dev/switch0 in rump-kernel-server', () => {
@@ -99,6 +123,8 @@ describe('switchd with rump:/dev/switch0 in rump-kernel-server', () => {
     if (which('ovs-ofctl')) {
       expect(await ofctl('dump-flows', `tcp:127.0.0.1:${ptcp}`)).toMatch(/priority=0 actions=CONTROLLER/);
     }
+    // blocking fd, several writes in flight: a burst that fills the output queue keeps order
+    await burstOfRequests(c);
   });
 
   it('closes the controller when the kernel goes away and relays a fresh switch once it is back', async () => {
@@ -133,6 +159,9 @@ describe('switchd with rump:/dev/switch0 in rump-kernel-server', () => {
         await c.sendChecked(flowModFrom(parseFlow(`priority=${i + 1},in_port=1,actions=drop`)));
       const flows = await c.request(flowStatsRequest());
       expect(flows.stats.filter((f) => f.priority >= 1 && f.priority <= 20)).toHaveLength(20);
+      // non-blocking fd: the write(2) after the queue filled is EAGAIN; switchd waits in
+      // EVFILT_WRITE instead of failing
+      await burstOfRequests(c);
     } finally {
       await sd2.stop();
       await ctl2.close();
@@ -155,6 +184,8 @@ describe('switchd with rump:/dev/switch0 in rump-kernel-server', () => {
       await c.sendChecked(flowModFrom(parseFlow('priority=77,in_port=1,actions=drop')));
       const flows = await c.request(flowStatsRequest());
       expect(flows.stats.some((f) => f.priority === 77)).toBe(true);
+      // plain fs writes of the hijacked fd, one at a time, through the same burst
+      await burstOfRequests(c);
     } finally {
       await sd3.stop();
       await ctl3.close();

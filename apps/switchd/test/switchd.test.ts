@@ -7,23 +7,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OFPG, OFPP, OFPTT } from '@rumpflow/openflow';
-import { killAllServices, type ServiceProcess } from '@rumpflow/test-tools';
+import {
+  Ovs,
+  killAllServices,
+  ovsMissing,
+  requireOvsOfctl,
+  type ServiceProcess,
+  warnSkipped,
+  which,
+} from '@rumpflow/test-tools';
 import { DatapathServer, frame } from '../../../packages/switchd-core/test/datapath-server.js';
 import { TestController } from '../../../packages/switchd-core/test/controller.js';
 import {
-  Ovs,
   eventually,
   freePort,
   killSpawned,
-  loud,
   ofctl,
-  ovsMissing,
   run,
   spawnProgram,
   startSwitchd,
   switchctl,
   switchctlMonitor,
-  which,
   writeConf,
 } from './helpers.js';
 
@@ -126,10 +130,10 @@ describe('a running switchd relaying a device', () => {
   });
 
   it('ovs-ofctl works against the ptcp listener while the controller stays attached', async (ctx) => {
-    if (!which('ovs-ofctl')) {
-      loud(['ovs-ofctl not installed (apt-get install -y openvswitch-common): SKIPPING']);
-      return ctx.skip();
-    }
+    const ovsOfctl = requireOvsOfctl('apps/switchd/test/switchd.test.ts (ptcp listener)', [
+      "switchd's ptcp listener is NOT being tested with ovs-ofctl (that test is SKIPPED).",
+    ]);
+    if (ovsOfctl === undefined) return ctx.skip();
     const c = await ctl.connection(0);
     const t = `tcp:127.0.0.1:${ptcp}`;
     expect(await ofctl('show', t)).toMatch(/dpid:0000000000000abc[\s\S]*1\(eth1\)/);
@@ -261,9 +265,12 @@ describe('a running switchd relaying a device', () => {
     expect(refused.err).toContain(`${broken}:1:29:`);
 
     if (!which('ovs-testcontroller')) {
-      loud([
-        'ovs-testcontroller not installed (apt-get install -y openvswitch-testcontroller): SKIPPING its part',
-      ]);
+      warnSkipped(
+        'apps/switchd/test/switchd.test.ts (ovs-testcontroller)',
+        '`ovs-testcontroller` is not installed',
+        ['switchd is NOT being tested against ovs-testcontroller (that part of the test is SKIPPED).'],
+        ['Install it with:  DEBIAN_FRONTEND=noninteractive apt-get install -y openvswitch-testcontroller'],
+      );
       return;
     }
     // its control socket goes to OVS_RUNDIR (default /var/run/openvswitch)
@@ -281,7 +288,12 @@ describe('a running switchd relaying a device', () => {
   it('Open vSwitch connects to `listen on` and is driven by the built-in learning controller', async (ctx) => {
     const why = ovsMissing();
     if (why) {
-      loud([`Open vSwitch cannot run here (${why}): SKIPPING`]);
+      warnSkipped(
+        'apps/switchd/test/switchd.test.ts (Open vSwitch)',
+        `Open vSwitch cannot run here (${why})`,
+        ["Open vSwitch connecting to switchd's `listen on` is NOT being tested (that test is SKIPPED)."],
+        ['Install it with:  DEBIAN_FRONTEND=noninteractive apt-get install -y openvswitch-switch'],
+      );
       return ctx.skip();
     }
     const ovs = await Ovs.start();

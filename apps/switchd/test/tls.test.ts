@@ -7,13 +7,25 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killAllServices, type ServiceProcess } from '@rumpflow/test-tools';
+import {
+  killAllServices,
+  requireOvsOfctl,
+  type ServiceProcess,
+  warnSkipped,
+  which,
+} from '@rumpflow/test-tools';
 import { DatapathServer } from '../../../packages/switchd-core/test/datapath-server.js';
 import { TestController } from '../../../packages/switchd-core/test/controller.js';
-import { freePort, loud, run, startSwitchd, which, writeConf } from './helpers.js';
+import { freePort, run, startSwitchd, writeConf } from './helpers.js';
 
 const haveOpenssl = which('openssl') !== undefined;
-if (!haveOpenssl) loud(['openssl not installed (apt-get install -y openssl): SKIPPING the TLS tests']);
+if (!haveOpenssl)
+  warnSkipped(
+    'apps/switchd/test/tls.test.ts',
+    '`openssl` is not installed',
+    ['switchd over TLS (tls: controllers, pssl: listeners) is NOT being tested (those tests are SKIPPED).'],
+    ['Install it with:  DEBIAN_FRONTEND=noninteractive apt-get install -y openssl'],
+  );
 
 describe.skipIf(!haveOpenssl)('switchd over TLS', () => {
   let dir: string;
@@ -99,10 +111,10 @@ describe.skipIf(!haveOpenssl)('switchd over TLS', () => {
   });
 
   it('serves pssl: to ovs-ofctl with a certificate from the CA, and refuses one without', async (ctx) => {
-    if (!which('ovs-ofctl')) {
-      loud(['ovs-ofctl not installed: SKIPPING']);
-      return ctx.skip();
-    }
+    const ovsOfctl = requireOvsOfctl('apps/switchd/test/tls.test.ts (pssl: listener)', [
+      "switchd's pssl: listener is NOT being tested with ovs-ofctl over ssl: (that test is SKIPPED).",
+    ]);
+    if (ovsOfctl === undefined) return ctx.skip();
     const pki = [
       '--private-key',
       join(dir, 'ofctl.key'),

@@ -126,30 +126,48 @@ function single<P extends MultipartReply['mpType']>(
   ch.sendMessage({ type: 'MULTIPART_REPLY', mpType, flags: 0, ...body } as unknown as MultipartReply, xid);
 }
 
-/** Send `entries` in as many replies as needed, each within the datapath's limit. */
-function split<T>(
+/** The field of a reply body that is its list of entries (stats, ports, groups, ...). */
+type ListField<P extends MultipartReply['mpType']> = {
+  [K in keyof Body<P>]-?: Body<P>[K] extends readonly unknown[] ? K : never;
+}[keyof Body<P>];
+type EntryOf<
+  P extends MultipartReply['mpType'],
+  K extends keyof Body<P>,
+> = Body<P>[K] extends readonly (infer T)[] ? T : never;
+
+/**
+ * Send `entries` as `mpType` replies, the list in the body's `field`, in as many replies as
+ * needed, each within the datapath's limit.
+ */
+function split<P extends MultipartReply['mpType'], K extends ListField<P>>(
   dp: Datapath,
   ch: Channel,
   xid: number,
-  entries: readonly T[],
-  codec: Codec<T>,
-  make: (part: T[], flags: number) => Omit<MultipartReply, 'xid'>,
+  mpType: P,
+  field: K,
+  entries: readonly EntryOf<P, K>[],
+  codec: Codec<EntryOf<P, K>>,
 ): void {
-  let part: T[] = [];
+  const send = (part: EntryOf<P, K>[], flags: number): void =>
+    ch.sendMessage(
+      { type: 'MULTIPART_REPLY', mpType, flags, [field]: part } as unknown as MultipartReply,
+      xid,
+    );
+  let part: EntryOf<P, K>[] = [];
   let size = MP_HEADER;
   for (const e of entries) {
     const n = codec.size(e);
     // Refused at installation (MAX_REPLY_ENTRY); never let one reach encode(), which would throw.
     if (n > MAX_REPLY_ENTRY) continue;
     if (part.length > 0 && size + n > dp.maxReplyLen) {
-      ch.sendMessage(make(part, OFPMPF_MORE) as MultipartReply, xid);
+      send(part, OFPMPF_MORE);
       part = [];
       size = MP_HEADER;
     }
     part.push(e);
     size += n;
   }
-  ch.sendMessage(make(part, 0) as MultipartReply, xid);
+  send(part, 0);
 }
 
 export function handleMultipart(dp: Datapath, ch: Channel, m: MultipartRequest): void {
@@ -167,12 +185,7 @@ export function handleMultipart(dp: Datapath, ch: Channel, m: MultipartRequest):
       return;
     case 'FLOW': {
       const entries = select(dp, m).map((e) => flowStatsOf(dp, e));
-      split(dp, ch, xid, entries, flowStats, (stats, flags) => ({
-        type: 'MULTIPART_REPLY',
-        mpType: 'FLOW',
-        flags,
-        stats,
-      }));
+      split(dp, ch, xid, 'FLOW', 'stats', entries, flowStats);
       return;
     }
     case 'AGGREGATE': {
@@ -202,32 +215,17 @@ export function handleMultipart(dp: Datapath, ch: Channel, m: MultipartRequest):
         lookupCount: BigInt(t.lookupCount),
         matchedCount: BigInt(t.matchedCount),
       }));
-      split(dp, ch, xid, stats, tableStats, (s, flags) => ({
-        type: 'MULTIPART_REPLY',
-        mpType: 'TABLE',
-        flags,
-        stats: s,
-      }));
+      split(dp, ch, xid, 'TABLE', 'stats', stats, tableStats);
       return;
     }
     case 'TABLE_FEATURES': {
       const tables: TableFeatures[] = dp.flows.tables.map((t) => featuresOf(t, dp.nTables));
-      split(dp, ch, xid, tables, tableFeaturesCodec, (t, flags) => ({
-        type: 'MULTIPART_REPLY',
-        mpType: 'TABLE_FEATURES',
-        flags,
-        tables: t,
-      }));
+      split(dp, ch, xid, 'TABLE_FEATURES', 'tables', tables, tableFeaturesCodec);
       return;
     }
     case 'PORT_DESC': {
       const ports: Port[] = dp.ports.map((p) => p.describe());
-      split(dp, ch, xid, ports, portCodec, (p, flags) => ({
-        type: 'MULTIPART_REPLY',
-        mpType: 'PORT_DESC',
-        flags,
-        ports: p,
-      }));
+      split(dp, ch, xid, 'PORT_DESC', 'ports', ports, portCodec);
       return;
     }
     case 'PORT_STATS': {
@@ -239,12 +237,7 @@ export function handleMultipart(dp: Datapath, ch: Channel, m: MultipartRequest):
         if (p === undefined) throw ofpError('BAD_REQUEST', 'BAD_PORT', `port ${m.portNo} does not exist`);
         stats = [p.stats(now)];
       }
-      split(dp, ch, xid, stats, portStats, (s, flags) => ({
-        type: 'MULTIPART_REPLY',
-        mpType: 'PORT_STATS',
-        flags,
-        stats: s,
-      }));
+      split(dp, ch, xid, 'PORT_STATS', 'stats', stats, portStats);
       return;
     }
     case 'QUEUE': {
@@ -259,48 +252,23 @@ export function handleMultipart(dp: Datapath, ch: Channel, m: MultipartRequest):
         );
       const now = dp.now();
       const stats = (p === undefined ? dp.ports : [p]).map((q) => q.queueStats(now));
-      split(dp, ch, xid, stats, queueStatsCodec, (s, flags) => ({
-        type: 'MULTIPART_REPLY',
-        mpType: 'QUEUE',
-        flags,
-        stats: s,
-      }));
+      split(dp, ch, xid, 'QUEUE', 'stats', stats, queueStatsCodec);
       return;
     }
     case 'GROUP':
-      split(dp, ch, xid, dp.groups.stats(m.groupId, dp.flows), groupStatsCodec, (stats, flags) => ({
-        type: 'MULTIPART_REPLY',
-        mpType: 'GROUP',
-        flags,
-        stats,
-      }));
+      split(dp, ch, xid, 'GROUP', 'stats', dp.groups.stats(m.groupId, dp.flows), groupStatsCodec);
       return;
     case 'GROUP_DESC':
-      split(dp, ch, xid, dp.groups.desc(), groupDescCodec, (groups, flags) => ({
-        type: 'MULTIPART_REPLY',
-        mpType: 'GROUP_DESC',
-        flags,
-        groups,
-      }));
+      split(dp, ch, xid, 'GROUP_DESC', 'groups', dp.groups.desc(), groupDescCodec);
       return;
     case 'GROUP_FEATURES':
       single(ch, xid, 'GROUP_FEATURES', dp.groups.features(EXECUTED_ACTIONS));
       return;
     case 'METER':
-      split(dp, ch, xid, dp.meters.stats(m.meterId, dp.flows), meterStatsCodec, (stats, flags) => ({
-        type: 'MULTIPART_REPLY',
-        mpType: 'METER',
-        flags,
-        stats,
-      }));
+      split(dp, ch, xid, 'METER', 'stats', dp.meters.stats(m.meterId, dp.flows), meterStatsCodec);
       return;
     case 'METER_CONFIG':
-      split(dp, ch, xid, dp.meters.config(m.meterId), meterConfigCodec, (configs, flags) => ({
-        type: 'MULTIPART_REPLY',
-        mpType: 'METER_CONFIG',
-        flags,
-        configs,
-      }));
+      split(dp, ch, xid, 'METER_CONFIG', 'configs', dp.meters.config(m.meterId), meterConfigCodec);
       return;
     case 'METER_FEATURES':
       single(ch, xid, 'METER_FEATURES', dp.meters.features());

@@ -25,7 +25,7 @@ import { pcapOf, requireTshark, runTshark } from '@rumpflow/test-tools';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DatapathOptions } from '../src/index.js';
-import { Controller, attach, fm, makeSwitch } from './harness.js';
+import { Controller, attach, flowStatsRequest, fm, makeSwitch } from './harness.js';
 
 const A = { srcMac: '02:00:00:00:00:01', dstMac: '02:00:00:00:00:02' };
 const V4 = { src: '10.0.0.1', dst: '10.0.0.2' };
@@ -520,20 +520,7 @@ describe('the pipeline sees the rewritten packet', () => {
     expectFrame(port(3)[0], udp4({ dst: '10.7.7.7', mpls: [{ label: 0, ttl: 64 }] }));
     // and the entries' counters count the frame as each of them saw it
     const flows = c
-      .multipart(
-        {
-          type: 'MULTIPART_REQUEST',
-          mpType: 'FLOW',
-          flags: 0,
-          tableId: 0xff,
-          outPort: 0xffffffff,
-          outGroup: 0xffffffff,
-          cookie: 0n,
-          cookieMask: 0n,
-          match: [],
-        },
-        'FLOW',
-      )
+      .multipart(flowStatsRequest(), 'FLOW')
       .flatMap((p) => p.stats)
       .map((s) => [s.tableId, Number(s.packetCount), Number(s.byteCount)]);
     expect(flows).toEqual([

@@ -5,17 +5,18 @@
 //   (b) texts ovs-ofctl refuses, we refuse too, naming the token; texts ovs-ofctl accepts
 //       only by silently changing the flow we refuse; our extensions ovs-ofctl refuses;
 //   (c) formatFlowSpec and formatFlowStats read back through parseFlow (a property test too);
-//   (d) a real ovs-vswitchd (netdev datapath, in a temporary directory) holds the flows;
+//   (d) a real ovs-vswitchd (test-tools' Ovs: dummy datapath, temporary directory) holds the flows;
 //       formatFlowStats of the FLOW stats it sends us over its management socket must be
 //       the lines `ovs-ofctl dump-flows` prints, the durations aside (they tick between the
 //       two dumps) and exactly with --no-stats.
-// Without Open vSwitch the parts that need it are skipped, loudly.
+// Without Open vSwitch the parts that need it are skipped, with test-tools' warnSkipped banner.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type Socket, createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ovs, stopAllOvs, warnSkipped, which } from '@rumpflow/test-tools';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Action, Instruction } from './actions.js';
@@ -35,33 +36,24 @@ import { macStr } from './layout.js';
 import { type Message, OFPT, decode, encode } from './messages.js';
 import type { FlowStats } from './multipart.js';
 import { OXM_FIELDS, type OxmBasic, type OxmFieldName, ipv4Str, ipv6Str } from './oxm.js';
+import { flowStatsRequest } from './requests.js';
 import { validate } from './validate.js';
 
 // ---------------------------------------------------------------------------------------
 // Open vSwitch's programs.
-
-const SBIN = ['/usr/sbin', '/usr/local/sbin', '/sbin'];
-
-function which(program: string): string | undefined {
-  const dirs = [...(process.env['PATH'] ?? '').split(':'), ...SBIN].filter(Boolean);
-  return dirs.map((d) => join(d, program)).find((p) => existsSync(p));
-}
 
 const OVS_OFCTL = which('ovs-ofctl');
 const OVS_VERSION = OVS_OFCTL
   ? /\d+\.\d+\.\d+/.exec(spawnSync(OVS_OFCTL, ['--version'], { encoding: 'utf8' }).stdout)?.[0]
   : undefined;
 
-function loud(lines: string[]): void {
-  const bar = '!'.repeat(88);
-  console.warn(['', bar, ...lines.map((l) => `!! ${l}`), bar, ''].join('\n'));
-}
-
 if (OVS_OFCTL === undefined) {
-  loud([
-    'flow-syntax.test.ts: `ovs-ofctl` is not installed, so parseFlow is NOT being compared with',
-    'Open vSwitch (those tests are SKIPPED). Install it: apt-get install -y openvswitch-switch',
-  ]);
+  warnSkipped(
+    'packages/openflow/src/flow-syntax.test.ts',
+    '`ovs-ofctl` is not installed',
+    ['parseFlow is NOT being compared with Open vSwitch (those tests are SKIPPED).'],
+    ['Install it with:  DEBIAN_FRONTEND=noninteractive apt-get install -y openvswitch-switch'],
+  );
 }
 
 /** The command words of an add-flows file. */
@@ -1078,99 +1070,9 @@ function flowSpec(): fc.Arbitrary<Generated> {
 // ---------------------------------------------------------------------------------------
 // (d) A real switch.
 
-interface Switch {
-  readonly dir: string;
-  readonly env: NodeJS.ProcessEnv;
-  readonly ofctl: (...args: string[]) => string;
-}
-
-function startSwitch(): Switch | string {
-  const programs = ['ovsdb-tool', 'ovsdb-server', 'ovs-vswitchd', 'ovs-vsctl', 'ovs-ofctl'].map(
-    (p) => [p, which(p)] as const,
-  );
-  const missing = programs.filter(([, path]) => path === undefined).map(([p]) => p);
-  if (missing.length > 0) return `${missing.join(', ')} not installed`;
-  const path = Object.fromEntries(programs) as Record<string, string>;
-  const schema = [
-    '/usr/share/openvswitch/vswitch.ovsschema',
-    '/usr/local/share/openvswitch/vswitch.ovsschema',
-  ].find((p) => existsSync(p));
-  if (schema === undefined) return 'vswitch.ovsschema not found';
-  const dir = mkdtempSync(join(tmpdir(), 'ovs-'));
-  // Everything Open vSwitch writes (database, sockets, pid files, logs) stays in dir.
-  const env = { ...process.env, OVS_RUNDIR: dir, OVS_DBDIR: dir, OVS_LOGDIR: dir, OVS_SYSCONFDIR: dir };
-  const run = (program: string, ...args: string[]): string => {
-    const r = spawnSync(path[program] ?? program, args, { env, encoding: 'utf8', timeout: 20_000 });
-    if (r.status !== 0)
-      throw new Error(`${program} ${args.join(' ')}: ${r.stderr || r.error?.message || `exit ${r.status}`}`);
-    return r.stdout;
-  };
-  const sw: Switch = { dir, env, ofctl: (...args) => run('ovs-ofctl', '-O', 'OpenFlow13', ...args) };
-  try {
-    run('ovsdb-tool', 'create', join(dir, 'conf.db'), schema);
-    run(
-      'ovsdb-server',
-      join(dir, 'conf.db'),
-      `--remote=punix:${join(dir, 'db.sock')}`,
-      `--unixctl=${join(dir, 'ovsdb-server.ctl')}`,
-      `--pidfile=${join(dir, 'ovsdb-server.pid')}`,
-      `--log-file=${join(dir, 'ovsdb-server.log')}`,
-      '--detach',
-      '--no-chdir',
-    );
-    run('ovs-vsctl', `--db=unix:${join(dir, 'db.sock')}`, '--no-wait', 'init');
-    // The dummy datapath of Open vSwitch's own tests: no kernel module, no tap devices.
-    run(
-      'ovs-vswitchd',
-      `unix:${join(dir, 'db.sock')}`,
-      '--enable-dummy',
-      '--disable-system',
-      `--unixctl=${join(dir, 'ovs-vswitchd.ctl')}`,
-      `--pidfile=${join(dir, 'ovs-vswitchd.pid')}`,
-      `--log-file=${join(dir, 'ovs-vswitchd.log')}`,
-      '--detach',
-      '--no-chdir',
-    );
-    run(
-      'ovs-vsctl',
-      `--db=unix:${join(dir, 'db.sock')}`,
-      '--timeout=20',
-      'add-br',
-      'br0',
-      '--',
-      'set',
-      'bridge',
-      'br0',
-      'datapath_type=dummy',
-      'protocols=OpenFlow13',
-    );
-    if (!existsSync(join(dir, 'br0.mgmt'))) throw new Error('ovs-vswitchd made no br0.mgmt socket');
-    return sw;
-  } catch (e) {
-    stopSwitch(sw);
-    return e instanceof Error ? e.message : String(e);
-  }
-}
-
-/** Stop the two daemons this test started (by the pids in their pid files) and clean up. */
-function stopSwitch(sw: Switch): void {
-  for (const name of ['ovs-vswitchd', 'ovsdb-server']) {
-    const file = join(sw.dir, `${name}.pid`);
-    const pid = existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : NaN;
-    if (Number.isInteger(pid) && pid > 0) {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-    }
-  }
-  rmSync(sw.dir, { recursive: true, force: true });
-}
-
 /** The FLOW stats of every flow, asked for over the bridge's management socket. */
-async function dumpFlowStats(sw: Switch): Promise<FlowStats[]> {
-  const sock = createConnection(join(sw.dir, 'br0.mgmt'));
+async function dumpFlowStats(sw: Ovs): Promise<FlowStats[]> {
+  const sock = createConnection(sw.mgmt('br0'));
   const framer = new MessageFramer();
   const stats: FlowStats[] = [];
   try {
@@ -1178,18 +1080,7 @@ async function dumpFlowStats(sw: Switch): Promise<FlowStats[]> {
       sock.on('error', reject);
       sock.on('connect', () => {
         sendTo(sock, { type: 'HELLO', version: 4, xid: 1, elements: [] });
-        sendTo(sock, {
-          type: 'MULTIPART_REQUEST',
-          xid: 2,
-          mpType: 'FLOW',
-          flags: 0,
-          tableId: OFPTT.ALL,
-          outPort: OFPP.ANY,
-          outGroup: OFPG.ANY,
-          cookie: 0n,
-          cookieMask: 0n,
-          match: [],
-        });
+        sendTo(sock, { ...flowStatsRequest(), xid: 2 });
       });
       sock.on('data', (chunk) => {
         for (const b of framer.push(new Uint8Array(chunk))) {
@@ -1209,37 +1100,46 @@ async function dumpFlowStats(sw: Switch): Promise<FlowStats[]> {
   return stats;
 }
 
-const flowLines = (dump: string): string[] => dump.split('\n').filter((l) => l.startsWith(' '));
 const DURATION = /duration=[^,]*,/;
 const withoutDuration = (line: string): string => line.replace(DURATION, 'duration=*,');
 
 describe('(d) formatFlowStats is ovs-ofctl dump-flows', () => {
-  let sw: Switch | undefined;
+  let sw: Ovs | undefined;
   let why = '';
-  beforeAll(() => {
-    const started = startSwitch();
-    if (typeof started === 'string') {
-      why = started;
-      loud([
-        'flow-syntax.test.ts: could not start ovs-vswitchd, so formatFlowStats is NOT being',
-        `compared with a real \`ovs-ofctl dump-flows\` (those tests are SKIPPED): ${why}`,
-      ]);
+  beforeAll(async () => {
+    try {
+      // Open vSwitch's own tests' dummy datapath: no root, no kernel module, no tap devices.
+      const ovs = await Ovs.start();
+      sw = ovs;
+      await ovs.addBridge('br0', { failMode: 'standalone' });
+    } catch (e) {
+      why = e instanceof Error ? e.message : String(e);
+      await sw?.stop();
+      sw = undefined;
+      warnSkipped(
+        'packages/openflow/src/flow-syntax.test.ts (d)',
+        `could not start ovs-vswitchd (${why})`,
+        [
+          'formatFlowStats is NOT being compared with a real `ovs-ofctl dump-flows` (those tests are SKIPPED).',
+        ],
+        ['Install it with:  DEBIAN_FRONTEND=noninteractive apt-get install -y openvswitch-switch'],
+      );
       return;
     }
-    sw = started;
-    sw.ofctl('add-group', 'br0', 'group_id=1,type=all,bucket=output:1');
-    sw.ofctl('add-group', 'br0', 'group_id=2,type=all,bucket=output:2');
-    sw.ofctl('add-meter', 'br0', 'meter=1,pktps,band=type=drop,rate=10');
+    await sw.ofctl('add-group', 'br0', 'group_id=1,type=all,bucket=output:1');
+    await sw.ofctl('add-group', 'br0', 'group_id=2,type=all,bucket=output:2');
+    await sw.ofctl('add-meter', 'br0', 'meter=1,pktps,band=type=drop,rate=10');
     const file = join(sw.dir, 'flows.txt');
     writeFileSync(file, ADDS.join('\n') + '\n');
-    sw.ofctl('add-flows', 'br0', file);
+    await sw.ofctl('add-flows', 'br0', file);
     // Two UDP packets from LOCAL through the tables, to count on some flows.
     const udp =
       'ffffffffffff0000000000010800450000200000000040110000c0a80001c0a800020035003500080000000000000000';
-    for (let i = 0; i < 2; i++) sw.ofctl('packet-out', 'br0', `in_port=LOCAL,packet=${udp},actions=TABLE`);
+    for (let i = 0; i < 2; i++)
+      await sw.ofctl('packet-out', 'br0', `in_port=LOCAL,packet=${udp},actions=TABLE`);
   }, 60_000);
-  afterAll(() => {
-    if (sw) stopSwitch(sw);
+  afterAll(async () => {
+    await stopAllOvs();
   });
 
   it('the switch holds every flow of the table, some with packets counted', async (ctx) => {
@@ -1251,7 +1151,7 @@ describe('(d) formatFlowStats is ovs-ofctl dump-flows', () => {
 
   it('each line is the one dump-flows prints, but for the duration, in the same order', async (ctx) => {
     if (!sw) return ctx.skip(`ovs-vswitchd did not start: ${why}`);
-    const theirs = flowLines(sw.ofctl('dump-flows', 'br0'));
+    const theirs = await sw.dumpFlows('br0');
     const ours = (await dumpFlowStats(sw)).map((s) => formatFlowStats(s));
     expect(ours.map(withoutDuration)).toEqual(theirs.map(withoutDuration));
     // The durations: whole milliseconds as Open vSwitch keeps them, printed as it prints them.
@@ -1261,7 +1161,7 @@ describe('(d) formatFlowStats is ovs-ofctl dump-flows', () => {
 
   it('with --no-stats, every line is exactly the one dump-flows prints', async (ctx) => {
     if (!sw) return ctx.skip(`ovs-vswitchd did not start: ${why}`);
-    const theirs = flowLines(sw.ofctl('--no-stats', 'dump-flows', 'br0'));
+    const theirs = await sw.dumpFlows('br0', '--no-stats');
     const ours = (await dumpFlowStats(sw)).map((s) => formatFlowStats(s, { stats: false }));
     expect(ours).toEqual(theirs);
   });

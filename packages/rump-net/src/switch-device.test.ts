@@ -4,12 +4,11 @@ import { describe, expect, it } from 'vitest';
 import {
   MessageFramer,
   type Message,
-  OFPG,
   OFPP,
-  OFPTT,
   decode,
   encode,
   flowModFrom,
+  flowStatsRequest,
   parseFlow,
 } from '@rumpflow/openflow';
 import { Interrupt, Kernel, KernelError, ManualTimers, type Process } from '@rumpflow/rump-kernel';
@@ -320,19 +319,7 @@ describe('/dev/switch0', () => {
     await call(r.k, r.p, 'close', [b]);
     expect(r.net.switch('switch0').channelCount).toBe(0);
     const c = await openChannel(r);
-    const flowReq: Message = {
-      type: 'MULTIPART_REQUEST',
-      xid: 8,
-      mpType: 'FLOW',
-      flags: 0,
-      tableId: OFPTT.ALL,
-      outPort: OFPP.ANY,
-      outGroup: OFPG.ANY,
-      cookie: 0n,
-      cookieMask: 0n,
-      match: [],
-    } as Message;
-    const [stats] = await exchange(r, c, flowReq);
+    const [stats] = await exchange(r, c, { ...flowStatsRequest(), xid: 8 });
     expect(stats).toMatchObject({ type: 'MULTIPART_REPLY', mpType: 'FLOW' });
     expect((stats as Extract<Message, { type: 'MULTIPART_REPLY'; mpType: 'FLOW' }>).stats).toHaveLength(1);
     // a new datapath id: c's stream ends, a new opener sees the new id

@@ -163,19 +163,26 @@ export function switchDriver(
         },
         write: async (data: Uint8Array, ctx: IoContext) => {
           if (data.length === 0) return 0;
+          const take = (): number | undefined => {
+            if (gone) throw new KernelError(ERRNO.ENXIO, `/dev/${sw.name}: channel reset`);
+            if (q.held >= queueLimit) return undefined;
+            const n = Math.min(data.length, WRITE_CHUNK);
+            // The channel may keep a view of the bytes until a message is complete: copy.
+            const chunk = data.slice(0, n);
+            stats.bytesToSwitch += n;
+            feed(chunk);
+            return n;
+          };
+          // nobody waiting before this write: it goes in now or waits first in line
+          if (writers.length === 0) {
+            const n = take();
+            if (n !== undefined) return n;
+          }
+          if (ctx.nonblocking) throw new KernelError(ERRNO.EAGAIN);
           const me = {};
           writers.push(me);
           try {
-            return await blockUntil(chan, ctx.intr, ctx.nonblocking, () => {
-              if (gone) throw new KernelError(ERRNO.ENXIO, `/dev/${sw.name}: channel reset`);
-              if (writers[0] !== me || q.held >= queueLimit) return undefined;
-              const n = Math.min(data.length, WRITE_CHUNK);
-              // The channel may keep a view of the bytes until a message is complete: copy.
-              const chunk = data.slice(0, n);
-              stats.bytesToSwitch += n;
-              feed(chunk);
-              return n;
-            });
+            return await blockUntil(chan, ctx.intr, false, () => (writers[0] === me ? take() : undefined));
           } finally {
             writers.splice(writers.indexOf(me), 1);
             if (writers.length > 0) chan.wake();

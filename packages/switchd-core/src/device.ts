@@ -6,8 +6,9 @@
 //          keep one blocking read(2) in flight (`read`, the default: the kernel parks it until
 //          the device has bytes, one round trip per wake-up) or open it O_NONBLOCK and wait in
 //          kevent(2) EVFILT_READ before each read (`kevent`: two round trips when the device
-//          was idle); bench/relay.bench.ts measures both. Writes are write(2) calls, several in
-//          flight: the device serves them in the order they were made.
+//          was idle); bench/relay.bench.ts measures both. Writes are write(2) calls: with a
+//          blocking fd several in flight (the device serves them in the order they were
+//          made); with O_NONBLOCK one at a time, waiting in EVFILT_WRITE after EAGAIN.
 //   file:  a plain path through node:fs (under the rumphijack loader routed into the kernel;
 //          outside it, a character device or FIFO of the host)
 
@@ -78,6 +79,8 @@ class CallStream extends Duplex {
   private reading = false;
   private finished = false;
   private inFlight = 0;
+  /** Pieces of the current chunk not yet issued (at most one chunk's worth). */
+  private readonly pieces: Buffer[] = [];
   /** The callback of the write that waits for a free slot. */
   private waitingSlot: (() => void) | undefined;
   /** `_final`'s callback, waiting for the writes in flight. */
@@ -122,23 +125,34 @@ class CallStream extends Duplex {
   }
 
   private send(bytes: Buffer, cb: (e?: Error | null) => void): void {
-    for (let off = 0; off < bytes.length; off += WRITE_CHUNK) {
+    for (let off = 0; off < bytes.length; off += WRITE_CHUNK)
+      this.pieces.push(bytes.subarray(off, off + WRITE_CHUNK));
+    this.pump();
+    if (this.pieces.length === 0 && this.inFlight < this.writesInFlight) cb();
+    else this.waitingSlot = () => cb();
+  }
+
+  /** Issues pieces while a slot is free; the stream's next chunk is asked for once all went. */
+  private pump(): void {
+    while (this.pieces.length > 0 && this.inFlight < this.writesInFlight) {
+      const piece = this.pieces.shift() as Buffer;
       this.inFlight++;
-      this.writeFn(bytes.subarray(off, off + WRITE_CHUNK)).then(
+      this.writeFn(piece).then(
         () => {
           this.inFlight--;
-          const next = this.waitingSlot;
-          this.waitingSlot = undefined;
-          next?.();
-          if (this.inFlight === 0) this.flushed?.();
+          this.pump();
+          if (this.pieces.length === 0 && this.inFlight < this.writesInFlight) {
+            const next = this.waitingSlot;
+            this.waitingSlot = undefined;
+            next?.();
+          }
+          if (this.inFlight === 0 && this.pieces.length === 0) this.flushed?.();
         },
         (e: Error) => {
           if (!this.destroyed) this.destroy(e);
         },
       );
     }
-    if (this.inFlight < this.writesInFlight) cb();
-    else this.waitingSlot = () => cb();
   }
 
   override _final(cb: (e?: Error | null) => void): void {
@@ -191,15 +205,40 @@ async function openRump(path: string, opts: DeviceOpenOptions): Promise<Duplex> 
       await client.kevent(kq, [], 1, null); // parked in the kernel until the device is readable
     }
   };
+  // O_NONBLOCK (kevent): one write at a time, an EAGAIN (the device's output queue is full
+  // because the controller is not reading) waits in kevent EVFILT_WRITE on a second kqueue,
+  // then the rest is written
+  const writeKevent = async (b: Uint8Array): Promise<void> => {
+    let off = 0;
+    while (off < b.length) {
+      try {
+        off += await client.write(fd, b.subarray(off));
+      } catch (e) {
+        if (!(e instanceof SyscallError) || e.errno !== ERRNO.EAGAIN) throw e;
+        if (kqWrite < 0) kqWrite = await client.kqueue();
+        const ev = {
+          ident: fd,
+          filter: EVFILT.WRITE,
+          flags: EV.ADD | EV.ONESHOT,
+          fflags: 0,
+          data: 0,
+          udata: 0,
+        };
+        await client.kevent(kqWrite, [ev], 1, null);
+      }
+    }
+  };
+  // blocking: several writes in flight, each taken whole (the device keeps their order)
+  const writePipelined = async (b: Uint8Array): Promise<void> => {
+    const n = await client.write(fd, b);
+    if (n !== b.length) throw new Error(`${path}: short write (${n} of ${b.length} bytes)`);
+  };
+  let kqWrite = -1;
   const stream = new CallStream(
     useKevent ? readKevent : () => client.read(fd, READ_SIZE),
-    async (b) => {
-      // pipelined: a short write would put later bytes before the rest of these
-      const n = await client.write(fd, b);
-      if (n !== b.length) throw new Error(`${path}: short write (${n} of ${b.length} bytes)`);
-    },
+    useKevent ? writeKevent : writePipelined,
     () => client.close(), // ends the process in the kernel: its fds close with it
-    RUMP_WRITES_IN_FLIGHT,
+    useKevent ? 1 : RUMP_WRITES_IN_FLIGHT,
   );
   client.on('close', (e) => stream.destroy(e ?? new Error('rump kernel connection closed')));
   client.on('disconnect', (info) => stream.destroy(info.error));

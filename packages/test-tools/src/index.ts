@@ -2,5 +2,7 @@
 export * from './pcap.js';
 export * from './tshark.js';
 export * from './ovs-ofctl.js';
+export * from './ovs.js';
 export * from './netns.js';
 export * from './service-process.js';
+export * from './skip-banner.js';

@@ -2,8 +2,8 @@
 // `ovs-vswitchd --enable-dummy --disable-system` in a temporary directory (database,
 // sockets, pid files and logs all there, through OVS_RUNDIR/OVS_DBDIR/OVS_LOGDIR/
 // OVS_SYSCONFDIR), bridges of datapath_type=dummy with ports of type=dummy, frames
-// injected with `ovs-appctl netdev-dummy/receive`. The approach of
-// packages/openflow/src/flow-syntax.test.ts, as a helper other suites can use:
+// injected with `ovs-appctl netdev-dummy/receive`. Used by ofc's and switchd's tests and
+// the launcher's backends benchmark:
 //
 //   const why = ovsMissing();                       // undefined, or why OVS cannot run here
 //   const ovs = await Ovs.start();                  // throws with the reason if it cannot
@@ -36,6 +36,7 @@ const SCHEMAS = [
   '/usr/local/share/openvswitch/vswitch.ovsschema',
 ];
 
+/** Where `program` is on PATH or in an sbin directory (Open vSwitch's daemons live there), if anywhere. */
 export function which(program: string): string | undefined {
   const dirs = [...(process.env['PATH'] ?? '').split(':'), ...SBIN].filter(Boolean);
   return dirs.map((d) => join(d, program)).find((p) => existsSync(p));
@@ -48,12 +49,6 @@ export function ovsMissing(): string | undefined {
     return `${missing.join(', ')} not installed (apt-get install -y openvswitch-switch)`;
   if (!SCHEMAS.some((s) => existsSync(s))) return 'vswitch.ovsschema not found';
   return undefined;
-}
-
-/** A warning nobody can miss, for tests that skip. */
-export function loud(lines: readonly string[]): void {
-  const bar = '!'.repeat(88);
-  console.warn(['', bar, ...lines.map((l) => `!! ${l}`), bar, ''].join('\n'));
 }
 
 export interface BridgeOptions {
@@ -86,35 +81,19 @@ export class Ovs {
     const why = ovsMissing();
     if (why !== undefined) throw new Error(why);
     const schema = SCHEMAS.find((s) => existsSync(s)) as string;
-    const ovs = new Ovs(mkdtempSync(join(tmpdir(), 'ofc-ovs-')));
+    const ovs = new Ovs(mkdtempSync(join(tmpdir(), 'ovs-')));
     started.add(ovs);
     const d = ovs.dir;
     try {
       await ovs.run('ovsdb-tool', 'create', join(d, 'conf.db'), schema);
-      await ovs.run(
-        'ovsdb-server',
-        join(d, 'conf.db'),
-        `--remote=punix:${join(d, 'db.sock')}`,
-        `--unixctl=${join(d, 'ovsdb-server.ctl')}`,
-        `--pidfile=${join(d, 'ovsdb-server.pid')}`,
-        `--log-file=${join(d, 'ovsdb-server.log')}`,
-        '--detach',
-        '--no-chdir',
-      );
-      ovs.rememberPid('ovsdb-server');
+      await ovs.startDaemon('ovsdb-server', join(d, 'conf.db'), `--remote=punix:${join(d, 'db.sock')}`);
       await ovs.vsctl('--no-wait', 'init');
-      await ovs.run(
+      await ovs.startDaemon(
         'ovs-vswitchd',
         `unix:${join(d, 'db.sock')}`,
         '--enable-dummy',
         '--disable-system',
-        `--unixctl=${join(d, 'ovs-vswitchd.ctl')}`,
-        `--pidfile=${join(d, 'ovs-vswitchd.pid')}`,
-        `--log-file=${join(d, 'ovs-vswitchd.log')}`,
-        '--detach',
-        '--no-chdir',
       );
-      ovs.rememberPid('ovs-vswitchd');
     } catch (e) {
       await ovs.stop();
       throw e;
@@ -122,9 +101,22 @@ export class Ovs {
     return ovs;
   }
 
-  /** Keep the pid a detached daemon wrote (--detach returns once the pid file is written). */
-  private rememberPid(name: string): void {
-    const pid = Number(readFileSync(join(this.dir, `${name}.pid`), 'utf8').trim());
+  /**
+   * Start a daemon detached, its control socket, pid file and log in the directory, and keep
+   * the pid it wrote (--detach returns once the pid file is written).
+   */
+  private async startDaemon(name: 'ovsdb-server' | 'ovs-vswitchd', ...args: string[]): Promise<void> {
+    const file = (ext: string) => join(this.dir, `${name}.${ext}`);
+    await this.run(
+      name,
+      ...args,
+      `--unixctl=${file('ctl')}`,
+      `--pidfile=${file('pid')}`,
+      `--log-file=${file('log')}`,
+      '--detach',
+      '--no-chdir',
+    );
+    const pid = Number(readFileSync(file('pid'), 'utf8').trim());
     if (!Number.isInteger(pid) || pid <= 0) throw new Error(`${name}: no pid in its pid file`);
     this.pids.push(pid);
   }
@@ -177,35 +169,19 @@ export class Ovs {
     ];
     if (opts.dpid !== undefined)
       args.push(`other-config:datapath-id=${opts.dpid.toString(16).padStart(16, '0')}`);
-    for (let i = 1; i <= (opts.ports ?? 0); i++)
-      args.push(
-        '--',
-        'add-port',
-        name,
-        this.portName(name, i),
-        '--',
-        'set',
-        'interface',
-        this.portName(name, i),
-        'type=dummy',
-        `ofport_request=${i}`,
-      );
+    for (let i = 1; i <= (opts.ports ?? 0); i++) args.push('--', ...this.addPortArgs(name, i));
     await this.vsctl(...args);
     if (opts.controller?.length) await this.setController(name, ...opts.controller);
   }
 
   async addPort(bridge: string, n: number): Promise<void> {
-    await this.vsctl(
-      'add-port',
-      bridge,
-      this.portName(bridge, n),
-      '--',
-      'set',
-      'interface',
-      this.portName(bridge, n),
-      'type=dummy',
-      `ofport_request=${n}`,
-    );
+    await this.vsctl(...this.addPortArgs(bridge, n));
+  }
+
+  /** ovs-vsctl's words for dummy port `n` of a bridge, with OpenFlow port number `n`. */
+  private addPortArgs(bridge: string, n: number): string[] {
+    const port = this.portName(bridge, n);
+    return ['add-port', bridge, port, '--', 'set', 'interface', port, 'type=dummy', `ofport_request=${n}`];
   }
 
   async delPort(bridge: string, n: number): Promise<void> {
