@@ -120,6 +120,8 @@ export class Session {
   /** The client half-closed: it sends nothing more. */
   private inputEnded = false;
   private closed = false;
+  /** Replies of this turn are being held for one write (see send). */
+  private corked = false;
 
   constructor(
     private readonly kernel: Kernel,
@@ -130,7 +132,9 @@ export class Session {
     this.authToken = options.authToken || undefined;
     this.maxFrame = options.maxFrame ?? DEFAULT_MAX_FRAME;
     this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
-    this.budget = new ReplyBudget(Math.max(MIN_QUEUED_BYTES, options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES));
+    this.budget = new ReplyBudget(
+      Math.max(MIN_QUEUED_BYTES, options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES),
+    );
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.halfCloseGraceMs = options.halfCloseGraceMs ?? DEFAULT_HALF_CLOSE_GRACE_MS;
     this.timers = options.timers ?? realTimers;
@@ -202,6 +206,17 @@ export class Session {
   private send(b: Uint8Array): void {
     if (this.closed || this.stream.writableEnded) return;
     this.stats.bytesOut += b.length;
+    // Replies made in one turn of the event loop leave in one write: a write(2) that wakes a
+    // blocked read(2) answers both, and each socket write costs a system call and a wake-up
+    // of the client. Uncorked after the turn's promise continuations (setImmediate).
+    if (!this.corked) {
+      this.corked = true;
+      this.stream.cork();
+      setImmediate(() => {
+        this.corked = false;
+        this.stream.uncork();
+      });
+    }
     this.stream.write(b);
   }
 
@@ -213,7 +228,10 @@ export class Session {
       b = encodeFrame(failure(f.reqno, f.type, ERRNO.EIO, `unencodable reply: ${(e as Error).message}`));
     }
     // never send what the banner told the client it need not accept
-    if (b.length > this.maxFrame) b = encodeFrame(failure(f.reqno, f.type, ERRNO.EMSGSIZE, `reply of ${b.length} bytes exceeds maxframe`));
+    if (b.length > this.maxFrame)
+      b = encodeFrame(
+        failure(f.reqno, f.type, ERRNO.EMSGSIZE, `reply of ${b.length} bytes exceeds maxframe`),
+      );
     this.send(b);
   }
 
@@ -242,7 +260,7 @@ export class Session {
       try {
         f = decodeFrame(b);
       } catch (e) {
-        this.protocolFailure(e as FrameError, b.length >= 12 ? ((b[10]! << 8) | b[11]!) : 0);
+        this.protocolFailure(e as FrameError, b.length >= 12 ? (b[10]! << 8) | b[11]! : 0);
         continue;
       }
       this.onFrame(f);
@@ -290,7 +308,9 @@ export class Session {
 
   private handshakeExpired(): void {
     if (this.process || this.closed) return;
-    this.reply(protocolError(0, TYPE.HANDSHAKE, ERRNO.ETIMEDOUT, `no handshake within ${this.handshakeTimeoutMs} ms`));
+    this.reply(
+      protocolError(0, TYPE.HANDSHAKE, ERRNO.ETIMEDOUT, `no handshake within ${this.handshakeTimeoutMs} ms`),
+    );
     this.shutdown();
   }
 
@@ -311,13 +331,16 @@ export class Session {
         const [program, token] = f.body;
         if (typeof program !== 'string') return refuse(ERRNO.EINVAL, 'program name missing');
         const auth = this.tokenOk(token);
-        if (auth !== 0) return refuse(auth, auth === ERRNO.EAUTH ? 'wrong token' : 'this server requires a token');
+        if (auth !== 0)
+          return refuse(auth, auth === ERRNO.EAUTH ? 'wrong token' : 'this server requires a token');
         this.process = this.kernel.newProcess(program);
       } else if (f.aux === HANDSHAKE.JOIN) {
         const [pid, secret, token] = f.body;
-        if (typeof pid !== 'number' || !(secret instanceof Uint8Array)) return refuse(ERRNO.EINVAL, 'join needs pid and secret');
+        if (typeof pid !== 'number' || !(secret instanceof Uint8Array))
+          return refuse(ERRNO.EINVAL, 'join needs pid and secret');
         const auth = this.tokenOk(token);
-        if (auth !== 0) return refuse(auth, auth === ERRNO.EAUTH ? 'wrong token' : 'this server requires a token');
+        if (auth !== 0)
+          return refuse(auth, auth === ERRNO.EAUTH ? 'wrong token' : 'this server requires a token');
         this.process = this.kernel.join(pid, secret);
       } else {
         return refuse(ERRNO.EINVAL, `unknown handshake kind ${f.aux}`);
@@ -334,7 +357,9 @@ export class Session {
   private admit(f: Frame): void {
     if (this.calls.has(f.reqno) || this.held.has(f.reqno)) {
       this.stats.protocolErrors++;
-      this.reply(protocolError(f.reqno, TYPE.SYSCALL, ERRNO.EINVAL, `request ${f.reqno} is already in flight`));
+      this.reply(
+        protocolError(f.reqno, TYPE.SYSCALL, ERRNO.EINVAL, `request ${f.reqno} is already in flight`),
+      );
       return;
     }
     if (this.calls.size + this.held.size >= this.maxInFlight) {
@@ -403,7 +428,8 @@ export class Session {
   /** Cancel every call, held or running: each answers ECANCELED. */
   private cancelAll(): void {
     for (const reqno of [...this.held.keys()]) this.cancel(reqno);
-    for (const c of this.calls.values()) c.intr.fire(new KernelError(ERRNO.ECANCELED, 'the client closed its side'));
+    for (const c of this.calls.values())
+      c.intr.fire(new KernelError(ERRNO.ECANCELED, 'the client closed its side'));
     this.pump();
   }
 }
