@@ -6,7 +6,7 @@
 import { type Socket, createServer } from 'node:net';
 import { requireNetns } from '@rumpflow/test-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Topo, learnedFlows, until } from './harness.js';
+import { Topo, type TopoOptions, learnedFlows, until } from './harness.js';
 
 const why = await requireNetns('launcher e2e (faults)', [
   'controller, swioproxyd and rump kernel restarts, a garbage-sending controller and the',
@@ -61,49 +61,63 @@ async function kernelRestart(topo: Topo): Promise<void> {
   expect(topo.unexpectedExits()).toEqual([]);
 }
 
-describe.skipIf(why !== undefined)('faults (unix backend, ofc, fail-mode secure)', () => {
-  let topo: Topo;
+/** One topology for a describe block's tests: started (pings answered) before them, stopped after. */
+function sharedTopo(o: TopoOptions): { readonly topo: Topo } {
+  let topo: Topo | undefined;
   beforeAll(async () => {
-    topo = await Topo.start({ backend: 'unix', controller: 'ofc', tag: 'flt' });
+    topo = await Topo.start(o);
     await answered(topo);
   }, 120_000);
   afterAll(async () => {
     await topo?.stop();
   });
+  return {
+    get topo(): Topo {
+      if (!topo) throw new Error('the topology did not start');
+      return topo;
+    },
+  };
+}
 
+/** The faults every backend must ride out: the controller's restart and the kernel's. */
+function restartTests(s: { readonly topo: Topo }): void {
   it(
     'ofc killed: learned flows keep forwarding, an empty table drops, learning resumes on restart',
-    () => ofcRestart(topo),
+    () => ofcRestart(s.topo),
     120_000,
   );
+  it(
+    'rump-kernel-server killed: pings are lost, then everything reconnects to a fresh switch0',
+    () => kernelRestart(s.topo),
+    150_000,
+  );
+}
+
+describe.skipIf(why !== undefined)('faults (unix backend, ofc, fail-mode secure)', () => {
+  const s = sharedTopo({ backend: 'unix', controller: 'ofc', tag: 'flt' });
+  restartTests(s);
 
   it('swioproxyd killed: the kernel keeps forwarding, switchd reconnects and learning works again', async () => {
-    await topo.kill('swioproxyd');
+    await s.topo.kill('swioproxyd');
     // the data plane is switch0 in the kernel: established flows carry on
-    expect(await topo.pingReplies(10, 0.1)).toBe(10);
-    await topo.restart('swioproxyd');
+    expect(await s.topo.pingReplies(10, 0.1)).toBe(10);
+    await s.topo.restart('swioproxyd');
     // switchd is back on the device when tools can read flows through it
     await until(
       'dump-flows through switchd',
-      async () => learnedFlows(await topo.dumpFlows()).length >= 2,
+      async () => learnedFlows(await s.topo.dumpFlows()).length >= 2,
       45_000,
     );
     // and the controller learns again: the learned flows deleted, pings come back through PACKET_INs
-    await topo.forgetLearned();
-    await answered(topo);
-    expect(await topo.pingReplies(10, 0.1)).toBe(10);
-    expect(learnedFlows(await topo.dumpFlows()).length).toBeGreaterThanOrEqual(2);
-    expect(topo.unexpectedExits()).toEqual([]);
+    await s.topo.forgetLearned();
+    await answered(s.topo);
+    expect(await s.topo.pingReplies(10, 0.1)).toBe(10);
+    expect(learnedFlows(await s.topo.dumpFlows()).length).toBeGreaterThanOrEqual(2);
+    expect(s.topo.unexpectedExits()).toEqual([]);
   }, 120_000);
 
-  it(
-    'rump-kernel-server killed: pings are lost, then everything reconnects to a fresh switch0',
-    () => kernelRestart(topo),
-    150_000,
-  );
-
   it('a controller sending garbage gets ERRORs and nothing crashes', async () => {
-    await topo.kill('ofc');
+    await s.topo.kill('ofc');
     const replies: Buffer[] = [];
     const conns: Socket[] = [];
     const server = createServer((c) => {
@@ -115,7 +129,7 @@ describe.skipIf(why !== undefined)('faults (unix backend, ofc, fail-mode secure)
       c.write(Buffer.from([0x04, 0xfe, 0x00, 0x08, 0, 0, 0, 2]));
       c.write(Buffer.from([0x04, 0x0e, 0x00, 0x0c, 0, 0, 0, 3, 0xde, 0xad, 0xbe, 0xef]));
     });
-    await new Promise<void>((r) => server.listen(topo.plan.ports.openflow, '127.0.0.1', r));
+    await new Promise<void>((r) => server.listen(s.topo.plan.ports.openflow, '127.0.0.1', r));
     try {
       // an ERROR (type 1) for xid 2 or 3 among what switchd sent back
       await until(
@@ -137,55 +151,48 @@ describe.skipIf(why !== undefined)('faults (unix backend, ofc, fail-mode secure)
       for (const c of conns) c.write(Buffer.from('this is not OpenFlow at all, not even close\n'.repeat(20)));
       await new Promise((r) => setTimeout(r, 1000));
       // switchd and the data plane are fine
-      expect(topo.unexpectedExits()).toEqual([]);
-      expect(await topo.pingReplies(5)).toBe(5);
+      expect(s.topo.unexpectedExits()).toEqual([]);
+      expect(await s.topo.pingReplies(5)).toBe(5);
     } finally {
       for (const c of conns) c.destroy();
       await new Promise((r) => server.close(r));
     }
-    await topo.restart('ofc');
-    await topo.forgetLearned();
-    await answered(topo);
-    expect(learnedFlows(await topo.dumpFlows()).length).toBeGreaterThanOrEqual(2);
-    expect(topo.unexpectedExits()).toEqual([]);
+    await s.topo.restart('ofc');
+    await s.topo.forgetLearned();
+    await answered(s.topo);
+    expect(learnedFlows(await s.topo.dumpFlows()).length).toBeGreaterThanOrEqual(2);
+    expect(s.topo.unexpectedExits()).toEqual([]);
   }, 120_000);
 });
 
 describe.skipIf(why !== undefined)('fail-mode standalone (unix backend, ofc)', () => {
-  let topo: Topo;
-  beforeAll(async () => {
-    topo = await Topo.start({ backend: 'unix', controller: 'ofc', tag: 'sta', failMode: 'standalone' });
-    await answered(topo);
-  }, 120_000);
-  afterAll(async () => {
-    await topo?.stop();
-  });
+  const s = sharedTopo({ backend: 'unix', controller: 'ofc', tag: 'sta', failMode: 'standalone' });
 
   it('switchd learns while ofc is away and hands the switch back when it returns', async () => {
     // an empty table, then no controller: in standalone mode switchd's own learning (which
     // installs its table-miss flow when it takes over) fills it
-    await topo.ofctl(['del-flows']);
-    await topo.kill('ofc');
-    await answered(topo);
-    expect(await topo.pingReplies(10, 0.1)).toBe(10);
-    expect(learnedFlows(await topo.dumpFlows()).length).toBeGreaterThanOrEqual(2);
-    await topo.restart('ofc');
+    await s.topo.ofctl(['del-flows']);
+    await s.topo.kill('ofc');
+    await answered(s.topo);
+    expect(await s.topo.pingReplies(10, 0.1)).toBe(10);
+    expect(learnedFlows(await s.topo.dumpFlows()).length).toBeGreaterThanOrEqual(2);
+    await s.topo.restart('ofc');
     // ofc has the switch again (its REST API lists datapath 1), and its learning works
     await until('ofc sees the switch', async () => {
-      const res = await fetch(`${topo.plan.ofcApi}/stats/switches`);
+      const res = await fetch(`${s.topo.plan.ofcApi}/stats/switches`);
       return ((await res.json()) as number[]).includes(1);
     });
     // the learned flows forgotten (table-miss kept): ofc learns them again
-    await topo.forgetLearned();
-    await answered(topo);
-    expect(await topo.pingReplies(10, 0.1)).toBe(10);
-    expect(learnedFlows(await topo.dumpFlows()).length).toBeGreaterThanOrEqual(2);
-    expect(topo.unexpectedExits()).toEqual([]);
+    await s.topo.forgetLearned();
+    await answered(s.topo);
+    expect(await s.topo.pingReplies(10, 0.1)).toBe(10);
+    expect(learnedFlows(await s.topo.dumpFlows()).length).toBeGreaterThanOrEqual(2);
+    expect(s.topo.unexpectedExits()).toEqual([]);
   }, 150_000);
 
   it('stopping leaves no processes, namespaces, sockets or files behind', async () => {
-    await topo.stop();
-    expect(await topo.leftovers()).toEqual([]);
+    await s.topo.stop();
+    expect(await s.topo.leftovers()).toEqual([]);
   });
 });
 
@@ -195,25 +202,6 @@ describe.skipIf(why !== undefined)('fail-mode standalone (unix backend, ofc)', (
 describe.skipIf(why !== undefined).each(['rump', 'hijack'] as const)(
   'faults (%s backend, ofc, fail-mode secure)',
   (backend) => {
-    let topo: Topo;
-    beforeAll(async () => {
-      topo = await Topo.start({ backend, controller: 'ofc', tag: `f${backend.slice(0, 2)}` });
-      await answered(topo);
-    }, 120_000);
-    afterAll(async () => {
-      await topo?.stop();
-    });
-
-    it(
-      'ofc killed: learned flows keep forwarding, an empty table drops, learning resumes on restart',
-      () => ofcRestart(topo),
-      120_000,
-    );
-
-    it(
-      'rump-kernel-server killed: pings are lost, then everything reconnects to a fresh switch0',
-      () => kernelRestart(topo),
-      150_000,
-    );
+    restartTests(sharedTopo({ backend, controller: 'ofc', tag: `f${backend.slice(0, 2)}` }));
   },
 );
