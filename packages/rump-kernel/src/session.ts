@@ -173,6 +173,7 @@ export class Session {
   /** End now: calls in flight end with ECANCELED, the process detaches, the stream is destroyed. */
   close(): void {
     this.release();
+    this.uncork(); // the replies of this turn (a reboot(2)'s among them) still go out
     if (!this.stream.destroyed) this.stream.destroy();
   }
 
@@ -212,12 +213,15 @@ export class Session {
     if (!this.corked) {
       this.corked = true;
       this.stream.cork();
-      setImmediate(() => {
-        this.corked = false;
-        this.stream.uncork();
-      });
+      setImmediate(() => this.uncork());
     }
     this.stream.write(b);
+  }
+
+  private uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.stream.uncork();
   }
 
   private reply(f: Frame): void {
