@@ -353,8 +353,10 @@ export class Datapath implements ActionHost, Resources {
         return;
       case OFPP.ALL:
       case OFPP.FLOOD:
+        // every standard port (physical, logical and LOCAL; 1.3.5 sections 4.1 and 4.5) but
+        // the ingress port; NO_FWD ports drop in transmit()
         for (const p of this.portList) {
-          if (p.portNo === pkt.inPort || p.portNo === OFPP.LOCAL) continue;
+          if (p.portNo === pkt.inPort) continue;
           if (port === OFPP.FLOOD && (p.state & OFPPS.BLOCKED) !== 0) continue;
           p.transmit(pkt.frame);
         }

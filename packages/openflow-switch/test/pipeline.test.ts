@@ -104,7 +104,7 @@ describe('forwarding', () => {
     expect(counts(out)).toEqual([0, 1, 1, 0]);
   });
 
-  it('reserved ports: IN_PORT, ALL and FLOOD (never the ingress port or LOCAL), LOCAL; output:N to the ingress port drops', () => {
+  it('reserved ports: IN_PORT, ALL and FLOOD (every standard port, LOCAL too, never the ingress port), LOCAL; output:N to the ingress port drops', () => {
     const { dp, out, c } = fourPorts();
     const local = attach(dp, OFPP.LOCAL);
     dp.modifyPort(4, { state: 2 }); // BLOCKED: no FLOOD
@@ -120,7 +120,8 @@ describe('forwarding', () => {
     expect(counts(out)).toEqual([3, 1, 1, 1]);
     dp.receiveFrame(4, udp());
     expect(counts(out)).toEqual([3, 1, 1, 1]);
-    expect(local).toHaveLength(1);
+    // LOCAL got the ALL copy, the FLOOD copy and the explicit output
+    expect(local).toHaveLength(3);
     dp.receiveFrame(OFPP.LOCAL, udp()); // frames from LOCAL enter the pipeline like any other
     expect(tableCounts(c)[0]?.[1]).toBe(5);
   });

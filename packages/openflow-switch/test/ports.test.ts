@@ -175,14 +175,14 @@ describe('PORT_STATS', () => {
     expect(c.error(mp('PORT_STATS', { portNo: 42 })).names).toEqual(['BAD_REQUEST', 'BAD_PORT']);
   });
 
-  it('the LOCAL port: described, counted, a destination for output:LOCAL, never flooded', () => {
+  it('the LOCAL port: described, counted, a destination for output:LOCAL and for FLOOD', () => {
     const { dp, c } = rig();
     const local = attach(dp, OFPP.LOCAL);
     c.ok(fm('in_port=1,actions=local'));
     c.ok(fm('in_port=2,actions=flood'));
     dp.receiveFrame(1, udp());
     dp.receiveFrame(2, udp());
-    expect(local).toHaveLength(1);
+    expect(local).toHaveLength(2);
     expect(
       c
         .multipart(mp('PORT_DESC'), 'PORT_DESC')
@@ -191,7 +191,7 @@ describe('PORT_STATS', () => {
     ).toContain(OFPP.LOCAL);
     expect(c.multipart(mp('PORT_STATS', { portNo: OFPP.LOCAL }), 'PORT_STATS')[0]?.stats[0]).toMatchObject({
       portNo: OFPP.LOCAL,
-      txPackets: 1n,
+      txPackets: 2n,
     });
   });
 });
