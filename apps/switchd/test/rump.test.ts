@@ -11,8 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Message, flowModFrom, flowStatsRequest, parseFlow } from '@rumpflow/openflow';
 import type { OfConnection } from '@rumpflow/openflow-connection';
 import { killAllServices, type ServiceProcess, which } from '@rumpflow/test-tools';
-import { TestController } from '../../../packages/switchd-core/test/controller.js';
-import { frame } from '../../../packages/switchd-core/test/datapath-server.js';
+import { TestController, frame } from '@rumpflow/switchd-core/testing';
 import {
   eventually,
   freePort,

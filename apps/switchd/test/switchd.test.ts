@@ -16,8 +16,7 @@ import {
   warnSkipped,
   which,
 } from '@rumpflow/test-tools';
-import { DatapathServer, frame } from '../../../packages/switchd-core/test/datapath-server.js';
-import { TestController } from '../../../packages/switchd-core/test/controller.js';
+import { DatapathServer, TestController, frame } from '@rumpflow/switchd-core/testing';
 import {
   eventually,
   freePort,

@@ -14,8 +14,7 @@ import {
   warnSkipped,
   which,
 } from '@rumpflow/test-tools';
-import { DatapathServer } from '../../../packages/switchd-core/test/datapath-server.js';
-import { TestController } from '../../../packages/switchd-core/test/controller.js';
+import { DatapathServer, TestController } from '@rumpflow/switchd-core/testing';
 import { freePort, run, startSwitchd, writeConf } from './helpers.js';
 
 const haveOpenssl = which('openssl') !== undefined;

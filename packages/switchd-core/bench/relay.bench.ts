@@ -20,7 +20,7 @@ import { OFPFC, flowModFrom, parseFlow } from '@rumpflow/openflow';
 import { OfConnection, openStream } from '@rumpflow/openflow-connection';
 import { spawnService } from '@rumpflow/test-tools';
 import { Switchd, deviceBackend, type DeviceOpenOptions } from '../src/index.js';
-import { DatapathServer } from '../test/datapath-server.js';
+import { DatapathServer } from '../testing/index.js';
 
 const BURST = 10_000;
 const RTT_SAMPLES = 2000;

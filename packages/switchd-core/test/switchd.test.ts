@@ -9,8 +9,7 @@ import { OFPET, OFPG, OFPP, OFPTT, flowModFrom, parseFlow, type Message } from '
 import type { OfConnection } from '@rumpflow/openflow-connection';
 import { ActiveConnector } from '@rumpflow/openflow-connection';
 import { Switchd, type SwitchdConfig } from '../src/index.js';
-import { TestController } from './controller.js';
-import { DatapathServer, frame } from './datapath-server.js';
+import { DatapathServer, TestController, frame } from '../testing/index.js';
 
 const silent = { info() {}, warn() {}, debug() {}, error() {} };
 

@@ -2,7 +2,7 @@
 // socket, one controller channel per accepted connection — exactly what swioproxyd gives
 // switchd for /dev/switchN. Frames go in with inject() (receiveFrame) and the frames each
 // port transmits are recorded. Also runnable as a program for manual sessions:
-//   node --conditions=@rumpflow/source --import tsx test/datapath-server.ts /tmp/sw0.sock [dpid]
+//   node --conditions=@rumpflow/source --import tsx testing/datapath-server.ts /tmp/sw0.sock [dpid]
 
 import net from 'node:net';
 import { rmSync } from 'node:fs';
