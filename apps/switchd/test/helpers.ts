@@ -151,15 +151,3 @@ export async function killSpawned(): Promise<void> {
     ),
   );
 }
-
-export async function eventually<T>(f: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    try {
-      return await f();
-    } catch (e) {
-      if (Date.now() - t0 > timeoutMs) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}

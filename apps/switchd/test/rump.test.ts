@@ -11,16 +11,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Message, flowModFrom, flowStatsRequest, parseFlow } from '@rumpflow/openflow';
 import type { OfConnection } from '@rumpflow/openflow-connection';
 import { killAllServices, type ServiceProcess, which } from '@rumpflow/test-tools';
-import { TestController, frame } from '@rumpflow/switchd-core/testing';
-import {
-  eventually,
-  freePort,
-  ofctl,
-  startKernel,
-  startSwitchd,
-  startSwitchdHijacked,
-  writeConf,
-} from './helpers.js';
+import { TestController, eventually, frame } from '@rumpflow/switchd-core/testing';
+import { freePort, ofctl, startKernel, startSwitchd, startSwitchdHijacked, writeConf } from './helpers.js';
 
 /** A free UDP port on 127.0.0.1. */
 async function freeUdpPort(): Promise<number> {

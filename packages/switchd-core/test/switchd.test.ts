@@ -5,35 +5,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { OFPET, OFPG, OFPP, OFPTT, flowModFrom, parseFlow, type Message } from '@rumpflow/openflow';
+import { OFPET, flowModFrom, parseFlow, type Message } from '@rumpflow/openflow';
 import type { OfConnection } from '@rumpflow/openflow-connection';
 import { ActiveConnector } from '@rumpflow/openflow-connection';
 import { Switchd, type SwitchdConfig } from '../src/index.js';
-import { DatapathServer, TestController, frame } from '../testing/index.js';
+import { DatapathServer, TestController, eventually, frame } from '../testing/index.js';
 
 const silent = { info() {}, warn() {}, debug() {}, error() {} };
-
-async function eventually<T>(f: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    try {
-      return await f();
-    } catch (e) {
-      if (Date.now() - t0 > timeoutMs) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
-
-const allFlows = (s: DatapathServer) =>
-  s.dp.flows.select({
-    tableId: OFPTT.ALL,
-    match: [],
-    outPort: OFPP.ANY,
-    outGroup: OFPG.ANY,
-    cookie: 0n,
-    cookieMask: 0n,
-  });
 
 const tableMissToController = flowModFrom(parseFlow('priority=0,actions=controller'));
 
@@ -61,21 +39,28 @@ async function setup(
   return sw;
 }
 
+/** A test controller, and switchd relaying the device to it in fail-mode secure. */
+async function relayToController(): Promise<{ ctl: TestController; sw: Switchd }> {
+  const ctl = await TestController.start();
+  cleanup.push(() => ctl.close());
+  const sw = await setup((dev) => ({
+    listen: [],
+    devices: [{ spec: dev, failMode: 'secure', forward: [ctl.uri] }],
+  }));
+  return { ctl, sw };
+}
+
 describe('switchd relay (unix: backend)', () => {
   it('relays a controller to its own device channel: HELLO, FEATURES, flows, PACKET_IN', async () => {
-    const ctl = await TestController.start();
-    cleanup.push(() => ctl.close());
-    const sw = await setup((dev) => ({
-      listen: [],
-      devices: [{ spec: dev, failMode: 'secure', forward: [ctl.uri] }],
-    }));
+    const { ctl, sw } = await relayToController();
     const c = await ctl.connection(0);
     const features = await c.request({ type: 'FEATURES_REQUEST' });
     expect(features.datapathId).toBe(0xabcn);
     await c.sendChecked(tableMissToController);
     await c.sendChecked(flowModFrom(parseFlow('priority=10,dl_dst=02:00:00:00:00:02,actions=output:2')));
     expect(
-      allFlows(dp)
+      dp
+        .flows()
         .map((e) => e.priority)
         .sort(),
     ).toEqual([0, 10]);
@@ -95,12 +80,7 @@ describe('switchd relay (unix: backend)', () => {
   });
 
   it('answers malformed input with an ERROR and keeps relaying', async () => {
-    const ctl = await TestController.start();
-    cleanup.push(() => ctl.close());
-    const sw = await setup((dev) => ({
-      listen: [],
-      devices: [{ spec: dev, failMode: 'secure', forward: [ctl.uri] }],
-    }));
+    const { ctl, sw } = await relayToController();
     const c = await ctl.connection(0);
     await c.request({ type: 'FEATURES_REQUEST' });
     // an unknown message type (250), 8 bytes
@@ -131,9 +111,7 @@ describe('switchd relay (unix: backend)', () => {
   });
 
   it('closes the controller when the device channel fails; the reconnect sees a fresh switch', async () => {
-    const ctl = await TestController.start();
-    cleanup.push(() => ctl.close());
-    await setup((dev) => ({ listen: [], devices: [{ spec: dev, failMode: 'secure', forward: [ctl.uri] }] }));
+    const { ctl } = await relayToController();
     const c0 = await ctl.connection(0);
     await c0.request({ type: 'FEATURES_REQUEST' });
     const closed = new Promise((r) => c0.once('close', r));
@@ -168,7 +146,7 @@ describe('switchd relay (unix: backend)', () => {
     await c.sendChecked(flowModFrom(parseFlow('priority=7,in_port=3,actions=drop')));
     await ctl.close();
     await new Promise((r) => setTimeout(r, 500));
-    expect(allFlows(dp).map((e) => e.priority)).toEqual([7]);
+    expect(dp.flows().map((e) => e.priority)).toEqual([7]);
     dp.inject(1, frame('ff:ff:ff:ff:ff:ff', '02:00:00:00:00:01'));
     expect(sw.macs()).toEqual([]);
     expect(dp.channels).toBe(0);
@@ -183,9 +161,7 @@ describe('switchd relay (unix: backend)', () => {
       devices: [{ spec: dev, failMode: 'standalone', forward: [`tcp:127.0.0.1:${port}`] }],
     }));
     // learning: table-miss to the controller, then MACs learnt and flows installed
-    await eventually(() =>
-      expect(allFlows(dp).some((e) => e.priority === 0 && e.cookie === 0x1fn)).toBe(true),
-    );
+    await eventually(() => expect(dp.flows().some((e) => e.priority === 0 && e.cookie === 0x1fn)).toBe(true));
     dp.inject(1, frame('02:00:00:00:00:02', '02:00:00:00:00:01'));
     dp.inject(2, frame('02:00:00:00:00:01', '02:00:00:00:00:02'));
     await eventually(() =>
@@ -206,7 +182,7 @@ describe('switchd relay (unix: backend)', () => {
     cleanup.push(() => back.close());
     const c = await back.connection(0, 15_000);
     await c.request({ type: 'FEATURES_REQUEST' });
-    await eventually(() => expect(allFlows(dp).filter((e) => e.cookie === 0x1fn)).toEqual([]));
+    await eventually(() => expect(dp.flows().filter((e) => e.cookie === 0x1fn)).toEqual([]));
     await eventually(() => expect(dp.channels).toBe(1));
     expect(sw.devices()[0]).toMatchObject({ builtIn: false, activeControllersUp: 1 });
   });
@@ -216,19 +192,14 @@ describe('switchd relay (unix: backend)', () => {
       (dev) => ({ listen: [], devices: [{ spec: dev, failMode: 'secure', forward: [] }] }),
       { timeout: 1 },
     );
-    await eventually(() => expect(allFlows(dp).some((e) => e.priority === 0)).toBe(true));
+    await eventually(() => expect(dp.flows().some((e) => e.priority === 0)).toBe(true));
     dp.inject(1, frame('ff:ff:ff:ff:ff:ff', '02:00:00:00:00:01'));
     await eventually(() => expect(sw.macs().map((m) => m.mac)).toEqual(['02:00:00:00:00:01']));
     await eventually(() => expect(sw.macs()).toEqual([]), 5000);
   });
 
   it('applies a reload without touching unchanged connections', async () => {
-    const ctl = await TestController.start();
-    cleanup.push(() => ctl.close());
-    const sw = await setup((dev) => ({
-      listen: [],
-      devices: [{ spec: dev, failMode: 'secure', forward: [ctl.uri] }],
-    }));
+    const { ctl, sw } = await relayToController();
     const c = await ctl.connection(0);
     const dev = `unix:${dp.path}`;
     // port 0: any free port (the parser wants 1..65535; apply() takes what it is given)
@@ -273,7 +244,7 @@ describe('switchd relay (unix: backend)', () => {
       (dev) => ({ listen: [], devices: [{ spec: dev, failMode: 'secure', forward: [] }] }),
       { cacheSize: 2 },
     );
-    await eventually(() => expect(allFlows(dp).some((e) => e.priority === 0)).toBe(true));
+    await eventually(() => expect(dp.flows().some((e) => e.priority === 0)).toBe(true));
     for (const n of [1, 2, 3]) dp.inject(1, frame('ff:ff:ff:ff:ff:ff', `02:00:00:00:00:0${n}`));
     await eventually(() =>
       expect(

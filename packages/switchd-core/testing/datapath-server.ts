@@ -6,7 +6,7 @@
 
 import net from 'node:net';
 import { rmSync } from 'node:fs';
-import { Datapath } from '@rumpflow/openflow-switch';
+import { Datapath, EVERY_FLOW, type FlowEntry } from '@rumpflow/openflow-switch';
 
 export class DatapathServer {
   readonly dp: Datapath;
@@ -71,6 +71,11 @@ export class DatapathServer {
   }
 
   /** A frame received from the wire on `port`. */
+  /** Every flow entry of every table. */
+  flows(): FlowEntry[] {
+    return this.dp.flows.select(EVERY_FLOW);
+  }
+
   inject(port: number, frame: Uint8Array): void {
     this.dp.receiveFrame(port, frame);
   }
@@ -103,4 +108,17 @@ if (process.argv[1]?.endsWith('datapath-server.ts')) {
   const path = process.argv[2] ?? '/tmp/switch0.sock';
   const s = await DatapathServer.start(path, BigInt(process.argv[3] ?? '0xabc'));
   console.error(`datapath on ${s.path}`);
+}
+
+/** Retry `f` until it stops throwing (its value), or rethrow its error after `timeoutMs`. */
+export async function eventually<T>(f: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      return await f();
+    } catch (e) {
+      if (Date.now() - t0 > timeoutMs) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }

@@ -3,4 +3,4 @@
 // `@rumpflow/source` condition only (tests and benches run the sources); never built or
 // shipped.
 export { TestController } from './test-controller.js';
-export { DatapathServer, frame } from './datapath-server.js';
+export { DatapathServer, eventually, frame } from './datapath-server.js';
