@@ -5,7 +5,7 @@
 //   ofc_table_flows{dpid,table}, ofc_table_flow_{packets,bytes}{dpid,table}
 // A switch's series go when it disconnects.
 
-import { OFPG, OFPP, OFPTT, type PortStats } from '@rumpflow/openflow';
+import { OFPP, type PortStats, flowStatsRequest } from '@rumpflow/openflow';
 import { Counter, Gauge } from '@rumpflow/service';
 import type { AppContext, OfcApp } from '../app.js';
 import type { Datapath } from '../datapath.js';
@@ -68,14 +68,7 @@ export function monitorApp(ctx: AppContext): OfcApp {
     try {
       const [ps, fs] = await Promise.all([
         dp.multipart('PORT_STATS', { portNo: OFPP.ANY }),
-        dp.multipart('FLOW', {
-          tableId: OFPTT.ALL,
-          outPort: OFPP.ANY,
-          outGroup: OFPG.ANY,
-          cookie: 0n,
-          cookieMask: 0n,
-          match: [],
-        }),
+        dp.multipart('FLOW', flowStatsRequest()),
       ]);
       if (dp.closed) return;
       const seen = written.get(dp.dpid) ?? { ports: new Set<string>(), tables: new Set<string>() };
