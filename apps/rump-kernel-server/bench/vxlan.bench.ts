@@ -16,8 +16,8 @@ import path from 'node:path';
 import { type BenchResult, formatReport } from '@rumpflow/bench';
 import { type Message, MessageFramer, decode, encode, flowModFrom, parseFlow } from '@rumpflow/openflow';
 import { O, RumpClient } from '@rumpflow/rumpclient';
-import { type ServiceProcess, spawnService } from '@rumpflow/test-tools';
-import { MAIN, tempDir } from '../test/server-process.js';
+import { type ServiceProcess, spawnRumpKernel } from '@rumpflow/test-tools';
+import { tempDir } from '../test/server-process.js';
 import { startBaseline } from './baseline-process.js';
 
 const WINDOW = 64;
@@ -232,14 +232,7 @@ async function main(): Promise<void> {
       const sock = path.join(tmp.dir, `rump${i}.sock`);
       // VXLAN_BENCH_PROFILE=DIR: each kernel writes a V8 CPU profile there when it stops
       const profile = process.env.VXLAN_BENCH_PROFILE;
-      const server = await spawnService(MAIN, ['--rc', rc, `unix://${sock}`], {
-        name: 'rump-kernel-server',
-        env: {
-          RUMP_KERNEL_SERVER_ADMIN: '',
-          RUMP_KERNEL_SERVER_CONFIG: '',
-          RUMP_KERNEL_SERVER_LOG_LEVEL: 'info',
-          RUMP_KERNEL_SERVER_PRETTY: '',
-        },
+      const server = await spawnRumpKernel(['--rc', rc, `unix://${sock}`], {
         nodeArgs: profile
           ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, `--cpu-prof-name=kernel-${flows}.cpuprofile`]
           : [],

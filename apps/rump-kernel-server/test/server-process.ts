@@ -13,6 +13,7 @@ import {
   type ServiceLogLine,
   ServiceProcess,
   killAllServices,
+  rumpKernelEnv,
   spawnServiceChild,
 } from '@rumpflow/test-tools';
 
@@ -55,13 +56,7 @@ export function spawnServer(args: readonly string[], env: NodeJS.ProcessEnv = {}
   const child = spawnServiceChild(MAIN, args, {
     cwd: APP_DIR,
     // the log lines this harness reads need level info and JSON, whatever the caller's environment
-    env: {
-      RUMP_KERNEL_SERVER_ADMIN: '',
-      RUMP_KERNEL_SERVER_CONFIG: '',
-      RUMP_KERNEL_SERVER_LOG_LEVEL: 'info',
-      RUMP_KERNEL_SERVER_PRETTY: '',
-      ...env,
-    },
+    env: { ...rumpKernelEnv(), ...env },
   });
   return new ServerProcess('rump-kernel-server', child);
 }

@@ -184,7 +184,10 @@ class Trace {
   }
 
   static open(srv: ServerProcess, query: string, origin?: string): Promise<Trace> {
-    const ws = new WebSocket(`${srv.adminUrl.replace(/^http/, 'ws')}/v1/ktrace${query}`, origin !== undefined ? { origin } : {});
+    const ws = new WebSocket(
+      `${srv.adminUrl.replace(/^http/, 'ws')}/v1/ktrace${query}`,
+      origin !== undefined ? { origin } : {},
+    );
     const t = new Trace(ws);
     open.add(t);
     return new Promise((resolve, reject) => {
@@ -1029,7 +1032,13 @@ describe('process lifecycle and start-up checks', () => {
         spawnServer(['--auth-token-file', path.join(tmp.dir, 'missing'), `unix://${sock}`]),
         spawnServer(['--allow-remote', `tcp://${addr}:0`, `unix://${sock}`]),
         spawnServer(['--max-procs', '100000', `unix://${sock}`]),
-        spawnServer(['--allow-remote', '--auth-token-file', tokenFile, `tcp://${addr}:0`, `unix://${allowedSock}`]),
+        spawnServer([
+          '--allow-remote',
+          '--auth-token-file',
+          tokenFile,
+          `tcp://${addr}:0`,
+          `unix://${allowedSock}`,
+        ]),
       ];
       expect(await refused.exited).toEqual({ code: 2, signal: null });
       expect(refused.stderr).toContain(`tcp://${addr}:0: not a loopback address`);

@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rumpKernelEnv } from '@rumpflow/test-tools';
 
 export const APP_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ROOT = path.resolve(APP_DIR, '../..');
@@ -38,9 +39,7 @@ export class KernelServer {
       cwd: ROOT,
       env: {
         ...process.env,
-        RUMP_KERNEL_SERVER_LOG_LEVEL: 'info',
-        RUMP_KERNEL_SERVER_PRETTY: '',
-        RUMP_KERNEL_SERVER_ADMIN: '',
+        ...rumpKernelEnv(),
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });

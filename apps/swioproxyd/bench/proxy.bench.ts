@@ -16,11 +16,10 @@ import { fileURLToPath } from 'node:url';
 import { type BenchResult, formatReport } from '@rumpflow/bench';
 import { type Message, MessageFramer, OFPFC, encode, flowModFrom, parseFlow } from '@rumpflow/openflow';
 import { O, RumpClient } from '@rumpflow/rumpclient';
-import { killAllServices, spawnService } from '@rumpflow/test-tools';
+import { killAllServices, spawnRumpKernel, spawnService } from '@rumpflow/test-tools';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const MAIN = path.resolve(HERE, '../src/main.ts');
-const KERNEL_MAIN = path.resolve(HERE, '../../rump-kernel-server/src/main.ts');
 const FLOWS = 10_000;
 const LATENCY_ROUNDS = 10;
 const LATENCY_MS_PER_ROUND = 300;
@@ -160,16 +159,7 @@ async function main(): Promise<void> {
     const rc = path.join(dir, 'rc');
     writeFileSync(rc, 'ifconfig switch0 create\nifconfig switch0 up\n');
     const url = `unix://${path.join(dir, 'rump.sock')}`;
-    const quietKernel = {
-      RUMP_KERNEL_SERVER_ADMIN: '',
-      RUMP_KERNEL_SERVER_CONFIG: '',
-      RUMP_KERNEL_SERVER_LOG_LEVEL: 'warn',
-      RUMP_KERNEL_SERVER_PRETTY: '',
-    };
-    const kernel = spawnService(KERNEL_MAIN, ['--rc', rc, url], {
-      name: 'rump-kernel-server',
-      env: { ...quietKernel, RUMP_KERNEL_SERVER_LOG_LEVEL: 'info' },
-    });
+    const kernel = spawnRumpKernel(['--rc', rc, url]);
     await kernel.ready();
     const proxies = await Promise.all(
       (['kevent', 'blocking'] as const).map(async (io) => {

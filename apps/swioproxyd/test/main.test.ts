@@ -8,13 +8,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Message, MessageFramer, decode, encode } from '@rumpflow/openflow';
-import { type ServiceProcess, killAllServices, spawnService } from '@rumpflow/test-tools';
+import { type ServiceProcess, killAllServices, spawnRumpKernel, spawnService } from '@rumpflow/test-tools';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const MAIN = path.resolve(HERE, '../src/main.ts');
-const KERNEL_MAIN = path.resolve(HERE, '../../rump-kernel-server/src/main.ts');
 const HOOK_MS = 60_000;
 /** Each test spawns tsx processes; on a loaded 2-core machine that alone can take tens of seconds. */
 const TEST_MS = 120_000;
@@ -34,15 +33,7 @@ beforeAll(async () => {
   const rc = path.join(dir, 'rc');
   writeFileSync(rc, 'ifconfig switch0 create\nifconfig switch0 up\n');
   rumpServer = `unix://${path.join(dir, 'rump.sock')}`;
-  kernel = spawnService(KERNEL_MAIN, ['--rc', rc, rumpServer], {
-    name: 'rump-kernel-server',
-    env: {
-      RUMP_KERNEL_SERVER_ADMIN: '',
-      RUMP_KERNEL_SERVER_CONFIG: '',
-      RUMP_KERNEL_SERVER_LOG_LEVEL: 'info',
-      RUMP_KERNEL_SERVER_PRETTY: '',
-    },
-  });
+  kernel = spawnRumpKernel(['--rc', rc, rumpServer]);
   await kernel.ready();
 }, HOOK_MS);
 
@@ -152,17 +143,10 @@ describe('swioproxyd', { timeout: TEST_MS }, () => {
     const admin = p.logs.find((l) => l.msg.startsWith('admin server on '))!.url as string;
     expect((await fetch(`${admin}/healthz`)).status).toBe(503);
     await p.waitFor((l) => l.msg === 'kernel unreachable', 'kernel unreachable');
-    const late = spawnService(
-      KERNEL_MAIN,
+    const late = spawnRumpKernel(
       ['--rc', path.join(dir, 'rc'), `unix://${path.join(dir, 'late-rump.sock')}`],
       {
         name: 'late kernel',
-        env: {
-          RUMP_KERNEL_SERVER_ADMIN: '',
-          RUMP_KERNEL_SERVER_CONFIG: '',
-          RUMP_KERNEL_SERVER_LOG_LEVEL: 'info',
-          RUMP_KERNEL_SERVER_PRETTY: '',
-        },
       },
     );
     await late.ready();

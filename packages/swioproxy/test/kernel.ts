@@ -4,13 +4,7 @@
 
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type ServiceProcess, spawnService } from '@rumpflow/test-tools';
-
-const SERVER_MAIN = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../apps/rump-kernel-server/src/main.ts',
-);
+import { type ServiceProcess, spawnRumpKernel } from '@rumpflow/test-tools';
 
 export interface Kernel {
   readonly proc: ServiceProcess;
@@ -23,15 +17,7 @@ export async function startKernel(dir: string, rcLines: readonly string[] = []):
   const rc = path.join(dir, 'rc');
   writeFileSync(rc, ['ifconfig switch0 create', 'ifconfig switch0 up', ...rcLines, ''].join('\n'));
   const sock = path.join(dir, 'rump.sock');
-  const proc = spawnService(SERVER_MAIN, ['--rc', rc, '--admin', '127.0.0.1:0', `unix://${sock}`], {
-    name: 'rump-kernel-server',
-    env: {
-      RUMP_KERNEL_SERVER_ADMIN: '',
-      RUMP_KERNEL_SERVER_CONFIG: '',
-      RUMP_KERNEL_SERVER_LOG_LEVEL: 'info',
-      RUMP_KERNEL_SERVER_PRETTY: '',
-    },
-  });
+  const proc = spawnRumpKernel(['--rc', rc, '--admin', '127.0.0.1:0', `unix://${sock}`]);
   await proc.ready();
   const line = proc.logs.find((l) => l.msg.startsWith('admin server on '));
   if (!line) throw new Error(`no admin server line:\n${proc.stderr}`);

@@ -6,3 +6,4 @@ export * from './ovs.js';
 export * from './netns.js';
 export * from './service-process.js';
 export * from './skip-banner.js';
+export * from './rump-kernel.js';
