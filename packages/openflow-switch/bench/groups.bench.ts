@@ -11,12 +11,12 @@ import {
   type Action,
   type Instruction,
   type Message,
-  OFPFC,
   OFPG,
   OFPGT,
   OFPMF,
   OFPP,
   encode,
+  flowMod,
   type UnsentMessage,
 } from '@rumpflow/openflow';
 import { buildTcp } from '@rumpflow/packet';
@@ -24,24 +24,8 @@ import { Datapath } from '@rumpflow/openflow-switch';
 
 const out = (port: number): Action => ({ type: 'OUTPUT', port, maxLen: 0 });
 
-function flowMod(instructions: Instruction[]): UnsentMessage {
-  return {
-    type: 'FLOW_MOD',
-    cookie: 0n,
-    cookieMask: 0n,
-    tableId: 0,
-    command: OFPFC.ADD,
-    idleTimeout: 0,
-    hardTimeout: 0,
-    priority: 10,
-    bufferId: 0xffffffff,
-    outPort: OFPP.ANY,
-    outGroup: OFPG.ANY,
-    flags: 0,
-    match: [{ field: 'IN_PORT', value: 1 }],
-    instructions,
-  };
-}
+const fromPort1 = (instructions: Instruction[]): UnsentMessage =>
+  flowMod({ priority: 10, match: [{ field: 'IN_PORT', value: 1 }], instructions });
 
 /** A datapath with ports 1..5 counting what they send, set up by `messages`. */
 function datapath(messages: UnsentMessage[]): { dp: Datapath; sent: number[] } {
@@ -93,7 +77,7 @@ function forwarder(dp: Datapath): () => number {
   };
 }
 
-const plain = datapath([flowMod([{ type: 'APPLY_ACTIONS', actions: [out(2)] }])]);
+const plain = datapath([fromPort1([{ type: 'APPLY_ACTIONS', actions: [out(2)] }])]);
 const select = datapath([
   {
     type: 'GROUP_MOD',
@@ -107,7 +91,7 @@ const select = datapath([
       actions: [out(p)],
     })),
   } as UnsentMessage,
-  flowMod([{ type: 'APPLY_ACTIONS', actions: [{ type: 'GROUP', groupId: 1 }] }]),
+  fromPort1([{ type: 'APPLY_ACTIONS', actions: [{ type: 'GROUP', groupId: 1 }] }]),
 ]);
 const metered = datapath([
   {
@@ -117,7 +101,7 @@ const metered = datapath([
     meterId: 1,
     bands: [{ type: 'DROP', rate: 10_000, burstSize: 0 }],
   } as UnsentMessage,
-  flowMod([
+  fromPort1([
     { type: 'METER', meterId: 1 },
     { type: 'APPLY_ACTIONS', actions: [out(2)] },
   ]),

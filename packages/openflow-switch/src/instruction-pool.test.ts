@@ -1,28 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OFPFC, OFPG, OFPP, decode, encode, type FlowMod, type Instruction } from '@rumpflow/openflow';
+import { decode, encode, flowMod, type Instruction, type FlowMod } from '@rumpflow/openflow';
 import { InstructionPool } from './instruction-pool.js';
 
 /** A FLOW_MOD carrying `instructions`, encoded: the pool sees lists as a channel decodes them. */
 function wire(instructions: Instruction[]): Uint8Array {
-  const m: FlowMod = {
-    type: 'FLOW_MOD',
-    xid: 1,
-    cookie: 0n,
-    cookieMask: 0n,
-    tableId: 0,
-    command: OFPFC.ADD,
-    idleTimeout: 0,
-    hardTimeout: 0,
-    priority: 1,
-    bufferId: 0xffffffff,
-    outPort: OFPP.ANY,
-    outGroup: OFPG.ANY,
-    flags: 0,
-    match: [],
-    instructions,
-  };
-  return encode(m);
+  return encode({ ...flowMod({ priority: 1, instructions }), xid: 1 });
 }
 const decoded = (b: Uint8Array): Instruction[] => (decode(b) as FlowMod).instructions;
 /** The instructions' bytes: the FLOW_MOD after its empty match (56 bytes). */

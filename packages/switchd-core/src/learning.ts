@@ -4,7 +4,7 @@
 // fail-mode standalone devices while no controller is connected.
 
 import { EventEmitter } from 'node:events';
-import { OFPFC, OFPG, OFPP, OFPTT, OFP_NO_BUFFER } from '@rumpflow/openflow';
+import { OFPFC, OFPTT, flowMod } from '@rumpflow/openflow';
 import type { LearningSwitch, LearningSwitches } from '@rumpflow/learning-switch';
 import type { OfConnection } from '@rumpflow/openflow-connection';
 
@@ -72,22 +72,14 @@ export class LearningController extends EventEmitter<LearningEvents> {
    */
   async stop(removeFlows: boolean): Promise<void> {
     if (removeFlows && this.conn.isReady) {
-      this.send({
-        type: 'FLOW_MOD',
-        cookie: LEARNING_COOKIE,
-        cookieMask: 0xffffffffffffffffn,
-        tableId: OFPTT.ALL,
-        command: OFPFC.DELETE,
-        idleTimeout: 0,
-        hardTimeout: 0,
-        priority: 0,
-        bufferId: OFP_NO_BUFFER,
-        outPort: OFPP.ANY,
-        outGroup: OFPG.ANY,
-        flags: 0,
-        match: [],
-        instructions: [],
-      });
+      this.send(
+        flowMod({
+          cookie: LEARNING_COOKIE,
+          cookieMask: 0xffffffffffffffffn,
+          tableId: OFPTT.ALL,
+          command: OFPFC.DELETE,
+        }),
+      );
       await this.conn.barrier(2000).catch(() => undefined);
     }
     this.conn.close();

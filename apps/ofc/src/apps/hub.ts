@@ -3,39 +3,23 @@
 // installed: each packet crosses the OpenFlow channel twice, which is the point when a
 // switch's PACKET_IN and PACKET_OUT paths are what is being tested.
 
-import { OFPCML, OFPFC, OFPG, OFPP, OFP_NO_BUFFER, type UnsentMessage } from '@rumpflow/openflow';
+import { OFPCML, OFPFC, OFPP, OFP_NO_BUFFER, type UnsentMessage, flowMod } from '@rumpflow/openflow';
 import type { OfcApp } from '../app.js';
 
 /** Cookie of the hub's table-miss entry. */
 export const HUB_COOKIE = 0x2fn;
 
-const flowMod = (
+const hubFlow = (
   command: number,
   extra: Partial<Extract<UnsentMessage, { type: 'FLOW_MOD' }>>,
-): UnsentMessage => ({
-  type: 'FLOW_MOD',
-  cookie: HUB_COOKIE,
-  cookieMask: 0n,
-  tableId: 0,
-  command,
-  idleTimeout: 0,
-  hardTimeout: 0,
-  priority: 0,
-  bufferId: OFP_NO_BUFFER,
-  outPort: OFPP.ANY,
-  outGroup: OFPG.ANY,
-  flags: 0,
-  match: [],
-  instructions: [],
-  ...extra,
-});
+): UnsentMessage => flowMod({ cookie: HUB_COOKIE, command, ...extra });
 
 export function hubApp(): OfcApp {
   return {
     name: 'hub',
     onSwitchEnter: () => [
-      flowMod(OFPFC.DELETE, { tableId: 0xff, cookieMask: 0xffffffffffffffffn }),
-      flowMod(OFPFC.ADD, {
+      hubFlow(OFPFC.DELETE, { tableId: 0xff, cookieMask: 0xffffffffffffffffn }),
+      hubFlow(OFPFC.ADD, {
         instructions: [
           {
             type: 'APPLY_ACTIONS',
