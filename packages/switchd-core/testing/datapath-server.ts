@@ -70,12 +70,12 @@ export class DatapathServer {
     return this.sockets.size;
   }
 
-  /** A frame received from the wire on `port`. */
   /** Every flow entry of every table. */
   flows(): FlowEntry[] {
     return this.dp.flows.select(EVERY_FLOW);
   }
 
+  /** A frame received from the wire on `port`. */
   inject(port: number, frame: Uint8Array): void {
     this.dp.receiveFrame(port, frame);
   }
